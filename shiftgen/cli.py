@@ -1,0 +1,142 @@
+"""The ``shiftgen`` command line.
+
+Every error is one line on stderr: status 2 for a bad spec or input file,
+1 for any other failure (a tool error, a verification mismatch).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from . import __version__
+from .errors import ShiftgenError, VerificationError
+
+__all__ = ["main"]
+
+
+def _add_spec(p):
+    p.add_argument("spec", help="spec YAML file (see specs/)")
+
+
+def _add_out(p):
+    p.add_argument("--out", default="build", metavar="DIR",
+                   help="output root; the build goes to DIR/<name> (default: build)")
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="shiftgen",
+        description="Generate, verify and measure shift-based NN arithmetic from a spec.")
+    parser.add_argument("--version", action="version", version=f"shiftgen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="export Verilog/RTLIL, check in simulation, synthesize, "
+                                     "report")
+    _add_spec(p)
+    _add_out(p)
+    p.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
+    p.add_argument("--json", action="store_true", help="print report.json instead of a table")
+
+    p = sub.add_parser("verify", help="build, then run every check: simulator, cocotb "
+                                      "(Icarus, Verilator) and formal proof")
+    _add_spec(p)
+    _add_out(p)
+    p.add_argument("--formal", action="store_true", help="run the formal proof")
+    p.add_argument("--cocotb", action="store_true", help="run the cocotb tests")
+    p.add_argument("--simulator", action="append", choices=("icarus", "verilator"),
+                   help="cocotb simulator (repeatable; default: both)")
+    p.add_argument("--rtl", metavar="FILE",
+                   help="check this Verilog file against the spec instead of the generated one")
+    p.add_argument("--steps", type=int, default=4000, help="random sequence length")
+    p.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    return parser
+
+
+def _progress(quiet):
+    if quiet:
+        return None
+    return lambda msg: print(f"  .. {msg}", file=sys.stderr, flush=True)
+
+
+def _print_verification(results):
+    for name, res in results.items():
+        detail = ""
+        if "cases" in res:
+            detail = f" ({res['mismatches']} mismatches in {res['cases']} cases)"
+        elif "induction_length" in res:
+            detail = f" (induction length {res['induction_length']}, {res['seconds']} s)"
+        elif "reason" in res:
+            detail = f" ({res['reason']})"
+        print(f"  {name:<18} {res['result']}{detail}")
+
+
+def _build(args, formal, cocotb):
+    from .build import build, failures
+    from .report import summary_table
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    start = time.monotonic()
+    report, out_dir, _ = build(spec, args.out, synth=not args.no_synth, formal=formal,
+                               cocotb=cocotb, random_steps=getattr(args, "steps", 2000),
+                               progress=_progress(args.json))
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(f"{spec.name}: built in {time.monotonic() - start:.1f} s -> {out_dir}")
+        print(summary_table(report))
+    failed = failures(report["verification"])
+    if failed:
+        raise VerificationError(f"{spec.name}: verification failed: {', '.join(failed)} "
+                                f"(see {out_dir / 'report.md'})")
+    return 0
+
+
+def _verify(args):
+    from .build import failures, verify_rtl
+    from .spec import load_spec
+
+    selected = args.formal or args.cocotb
+    formal = args.formal or not selected
+    simulators = tuple(args.simulator or ("icarus", "verilator"))
+    cocotb = simulators if (args.cocotb or not selected) else ()
+    if args.rtl is None:
+        return _build(args, formal, cocotb)
+    spec = load_spec(args.spec)
+    results = verify_rtl(spec, args.rtl, formal=formal, cocotb=cocotb,
+                         random_steps=args.steps)
+    if args.json:
+        print(json.dumps(results, indent=1))
+    else:
+        print(f"{args.rtl} against {spec.name}:")
+        _print_verification(results)
+    failed = failures(results)
+    if failed:
+        raise VerificationError(f"{args.rtl}: verification failed: {', '.join(failed)}")
+    return 0
+
+
+def main(argv=None):
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args, formal=False, cocotb=())
+        if args.command == "verify":
+            return _verify(args)
+    except ShiftgenError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - one clear line instead of a traceback
+        if os.environ.get("SHIFTGEN_DEBUG"):
+            raise
+        print(f"error: internal error: {type(e).__name__}: {e} "
+              f"(set SHIFTGEN_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+    return 0  # pragma: no cover

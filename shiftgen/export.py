@@ -1,0 +1,131 @@
+"""Export a PE to RTLIL and to lint-clean Verilog-2005.
+
+Amaranth writes RTLIL. Its Verilog, written as is by Yosys, trips
+``verilator -Wall``: operands narrower than their result (``WIDTHEXPAND``),
+intermediate wires whose carry bits nobody reads (``UNUSEDSIGNAL``) and
+registers with both an initializer and a process (``PROCASSINIT``). The export
+therefore runs Yosys to lower processes, flatten and trim result widths
+(``wreduce``), then :func:`legalize` makes every operand as wide as the
+operation, and Yosys writes the Verilog. The accumulator's initial value is
+dropped: ``rst`` defines it, as in any ASIC flow.
+"""
+
+import json
+
+from amaranth.back import rtlil
+
+from .yosys import find_yosys
+
+__all__ = ["export", "legalize"]
+
+# Operations whose Verilog result width is the width of their operands.
+_BINARY_TO_Y = {"$add", "$sub", "$mul", "$and", "$or", "$xor", "$xnor"}
+_UNARY_TO_Y = {"$not", "$neg", "$pos"}
+_SHIFT_LEFT = {"$shl", "$sshl"}
+_SHIFT_RIGHT = {"$shr", "$sshr"}
+_COMPARE = {"$eq", "$ne", "$lt", "$le", "$gt", "$ge", "$eqx", "$nex"}
+
+
+def _param(value):
+    return int(value, 2) if isinstance(value, str) else int(value)
+
+
+def _resize(bits, width, signed):
+    """Sign- or zero-extend (or truncate) a JSON bit list to ``width``."""
+    if len(bits) >= width:
+        return bits[:width]
+    fill = bits[-1] if signed and bits else "0"
+    return bits + [fill] * (width - len(bits))
+
+
+def _set_operand(cell, port, width, signed):
+    cell["connections"][port] = _resize(cell["connections"][port], width, signed)
+    cell["parameters"][f"{port}_WIDTH"] = width
+
+
+def legalize(module):
+    """Make a Yosys JSON module's Verilog free of width and unused-bit warnings.
+
+    Operands are sign- or zero-extended (by their own signedness, as Yosys
+    cell semantics define) to the width Verilog evaluates the operation at;
+    extension and truncation of low-order-exact operations do not change any
+    result bit. Named wires that are only partly read are left unnamed.
+
+    Parameters
+    ----------
+    module : dict
+        One module of Yosys ``write_json`` output; changed in place.
+    """
+    for cell in module["cells"].values():
+        kind, p = cell["type"], cell["parameters"]
+        if kind in _BINARY_TO_Y | _COMPARE:
+            signed = _param(p["A_SIGNED"]) and _param(p["B_SIGNED"])
+            width = _param(p["Y_WIDTH"]) if kind in _BINARY_TO_Y else \
+                max(_param(p["A_WIDTH"]), _param(p["B_WIDTH"]))
+            _set_operand(cell, "A", width, signed)
+            _set_operand(cell, "B", width, signed)
+        elif kind in _UNARY_TO_Y | _SHIFT_LEFT:
+            _set_operand(cell, "A", _param(p["Y_WIDTH"]), _param(p["A_SIGNED"]))
+        elif kind in _SHIFT_RIGHT and _param(p["A_WIDTH"]) < _param(p["Y_WIDTH"]):
+            _set_operand(cell, "A", _param(p["Y_WIDTH"]), _param(p["A_SIGNED"]))
+
+    read = set()
+    for cell in module["cells"].values():
+        for port, bits in cell["connections"].items():
+            if cell["port_directions"].get(port) == "input":
+                read.update(b for b in bits if isinstance(b, int))
+    ports = module["ports"]
+    for port in ports.values():
+        if port["direction"] == "output":
+            read.update(b for b in port["bits"] if isinstance(b, int))
+    for name in list(module["netnames"]):
+        bits = module["netnames"][name]["bits"]
+        keep = name in ports or (
+            all(isinstance(b, int) and b in read for b in bits) and len(set(bits)) == len(bits))
+        if not keep:
+            del module["netnames"][name]
+
+
+def export(spec, pe, out_dir):
+    """Write ``{name}.il`` and ``{name}.v`` of ``pe`` into ``out_dir``.
+
+    Parameters
+    ----------
+    spec : Spec
+        Gives the top module name.
+    pe : wiring.Component
+        The elaborated-to-be PE.
+    out_dir : pathlib.Path
+        Build directory (also Yosys's working directory).
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+        The RTLIL and Verilog files.
+    """
+    name = spec.name
+    il_path = out_dir / f"{name}.il"
+    il_path.write_text(rtlil.convert(pe, name=name, emit_src=False))
+    yosys = find_yosys()
+    yosys.run("\n".join([
+        f"read_rtlil {name}.il",
+        f"hierarchy -top {name}",
+        "proc",
+        "flatten",
+        "opt -purge",
+        "wreduce",
+        "opt_clean -purge",
+        "setattr -unset init w:*",
+        "write_json export.json",
+    ]), cwd=out_dir, name="export")
+    netlist = json.loads((out_dir / "export.json").read_text())
+    legalize(netlist["modules"][name])
+    (out_dir / "export.json").write_text(json.dumps(netlist))
+    yosys.run("\n".join([
+        "read_json export.json",
+        f"write_verilog -noattr {name}.v",
+    ]), cwd=out_dir, name="export_verilog")
+    for tmp in ("export.json", "export.ys", "export.log", "export_verilog.ys",
+                "export_verilog.log"):
+        (out_dir / tmp).unlink()
+    return il_path, out_dir / f"{name}.v"

@@ -1,0 +1,12 @@
+"""The quantizer families. Adding one: a new module and a line here."""
+
+from .pot import Pot
+from .uniform import Uniform
+
+__all__ = ["FAMILIES"]
+
+#: Family name -> family object, in the order the CLI lists them.
+FAMILIES = {family.name: family for family in (
+    Uniform(),
+    Pot(),
+)}

@@ -1,0 +1,103 @@
+"""What a quantizer family provides: one class per family module."""
+
+import numpy as np
+
+__all__ = ["Family", "Quantized", "nearest_codes"]
+
+
+class Quantized:
+    """Weight codes and the scale that turns them back into real weights.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        One weight code per weight.
+    alpha : float or numpy.ndarray
+        Scale: ``w ~ alpha * 2**-F * multiplier[code]``.
+    codebook : Codebook
+    """
+    def __init__(self, codes, alpha, codebook):
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.alpha = alpha
+        self.codebook = codebook
+
+    def dequantize(self):
+        """The real weights the codes stand for."""
+        cb = self.codebook
+        return self.alpha * (cb.table[self.codes].astype(np.float64) * 2.0 ** -cb.F)
+
+
+def nearest_codes(codebook, x):
+    """The code whose level is nearest to each ``x`` (in level units), linear domain.
+
+    Levels are ``multiplier * 2**-F``. A tie goes to the smaller magnitude.
+    Of several codes with the same multiplier the lowest code is used.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    canon = {}
+    for code, mult in enumerate(codebook.multipliers):
+        canon.setdefault(mult, code)
+    mults = np.array(sorted(canon), dtype=np.int64)
+    codes = np.array([canon[int(v)] for v in mults], dtype=np.int64)
+    levels = mults * 2.0 ** -codebook.F
+    hi = np.clip(np.searchsorted(levels, x), 1, len(levels) - 1) if len(levels) > 1 \
+        else np.zeros(x.shape, dtype=np.int64)
+    lo = hi - 1 if len(levels) > 1 else hi
+    d_lo = np.abs(x - levels[lo])
+    d_hi = np.abs(x - levels[hi])
+    pick_hi = (d_hi < d_lo) | ((d_hi == d_lo) & (np.abs(levels[hi]) < np.abs(levels[lo])))
+    return codes[np.where(pick_hi, hi, lo)]
+
+
+class Family:
+    """A quantizer family: parameters, codebook, quantizer and PE.
+
+    Subclasses set the class attributes and implement the methods. Adding a
+    family is one new module holding such a subclass, plus a line in
+    :data:`shiftgen.families.FAMILIES`.
+
+    Members
+    -------
+    name : str
+        The ``family:`` value in specs.
+    Params : type
+        Frozen dataclass of the ``params:`` section (fields made with
+        :func:`shiftgen.schema.option`).
+    weight_bits : tuple of (int, int)
+        Inclusive range of ``pe.weight_bits`` the family supports.
+    """
+    name = None
+    Params = None
+    weight_bits = (1, 16)
+
+    def check(self, params, pe):
+        """Check relations between ``params`` and the ``pe`` section.
+
+        Raises
+        ------
+        shiftgen.schema.FieldError
+            With the full dotted field path (``params.zero``).
+        """
+
+    def codebook(self, params, weight_bits):
+        """The :class:`~shiftgen.codebook.Codebook` of this configuration."""
+        raise NotImplementedError  # pragma: no cover
+
+    def pe(self, spec):
+        """A new PE component (a :class:`~shiftgen.hdl.pe.MacPE`) for ``spec``."""
+        raise NotImplementedError  # pragma: no cover
+
+    def quantize(self, spec, weights, alpha=None):
+        """Quantize real weights to codes; returns :class:`Quantized`.
+
+        Parameters
+        ----------
+        spec : Spec
+        weights : numpy.ndarray
+        alpha : float, optional
+            Scale to use instead of the family's own choice.
+        """
+        raise NotImplementedError  # pragma: no cover
+
+    def __repr__(self):
+        return f"<family {self.name}>"

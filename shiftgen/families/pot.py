@@ -1,0 +1,123 @@
+"""``pot``: power-of-two weights (seed 002, section 3.1).
+
+A code is a sign bit (1 = negative) over an exponent ``e`` in
+``[0, 2**(n-1) - 1]``; its level is ``2**-e`` (seed 002 eqs. 1-2). With
+``zero: true`` the largest exponent code stands for zero instead (pruning,
+seed 002 eq. 3), so the levels are ``2**0 .. 2**-(Emax-1)`` and 0.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.hdl import Cat, Const, Mux
+from amaranth.lib import data
+
+from ..codebook import Codebook, sign_magnitude
+from ..hdl.pe import MacPE
+from ..schema import option
+from .base import Family, Quantized, nearest_codes
+
+__all__ = ["PotParams", "PotPE", "Pot"]
+
+
+@dataclass(frozen=True)
+class PotParams:
+    """The ``params`` section of a ``pot`` spec.
+
+    Members
+    -------
+    zero : bool
+        One magnitude code (the largest exponent) stands for zero.
+    rounding : str
+        ``log`` (round ``log2|w|``, the default, seed 002 eq. 2) or ``linear``
+        (nearest level).
+    """
+    zero: bool = option(bool, default=False)
+    rounding: str = option(str, default="log", choices=("log", "linear"))
+
+
+def _exponents(weight_bits, zero):
+    """(largest exponent code, F) of a PoT code."""
+    e_max = (1 << (weight_bits - 1)) - 1
+    return e_max, (e_max - 1 if zero else e_max)
+
+
+class PotPE(MacPE):
+    """Shifter PE: ``acc <- acc + (-1)**sign * (a << (F - e))``.
+
+    The negation costs no separate negator: the activation is inverted when
+    the sign is set and the low bits are filled with the sign, which gives
+    ``~(a << k)``; the accumulator adds the remaining 1 as its carry-in
+    (``-x = ~x + 1``). The shift is ``t >> e`` of the filled word ``t``, so
+    the exponent drives the shifter directly, without inverting it.
+    """
+
+    def __init__(self, spec):
+        e_bits = spec.pe.weight_bits - 1
+        self.weight_shape = data.StructLayout({"exp": e_bits, "sign": 1})
+        super().__init__(spec)
+
+    def product(self, m):
+        zero = self.spec.params.zero
+        e_max, F = _exponents(self.spec.pe.weight_bits, zero)
+        a = self.act_as_signed()
+        sign = self.w.sign
+        if zero:
+            is_zero = self.w.exp == e_max
+            sign = sign & ~is_zero
+        # XOR the raw bits: signed ^ unsigned would widen and leave the top bit uninverted.
+        flipped = a.as_unsigned() ^ sign.replicate(len(a))
+        filled = Cat(sign.replicate(F), flipped).as_signed()
+        shifted = filled >> self.w.exp
+        if zero:
+            shifted = Mux(is_zero, Const(0, 1), shifted)
+        return shifted, sign
+
+
+class Pot(Family):
+    name = "pot"
+    Params = PotParams
+    weight_bits = (2, 6)
+
+    def codebook(self, params, weight_bits):
+        e_max, F = _exponents(weight_bits, params.zero)
+        mags = [0 if params.zero and e == e_max else 1 << (F - e) for e in range(e_max + 1)]
+        return Codebook(family=self.name, weight_bits=weight_bits, F=F,
+                        multipliers=sign_magnitude(weight_bits, mags),
+                        params={"zero": params.zero, "rounding": params.rounding},
+                        fields={"sign": 1, "exp": weight_bits - 1})
+
+    def pe(self, spec):
+        return PotPE(spec)
+
+    def quantize(self, spec, weights, alpha=None):
+        """Scale by ``SF = max|W|`` (seed 002 section 3.1), then round.
+
+        ``log`` rounding takes ``e = round(-log2|w/SF|)`` (decision point
+        between ``2**-e`` and ``2**-(e+1)`` at ``2**-(e+0.5)``), clipped to the
+        exponent range. With ``zero``, a weight below half the smallest
+        non-zero level goes to zero (the nearest level in the linear domain).
+        """
+        n = spec.pe.weight_bits
+        cb = spec.codebook
+        zero = spec.params.zero
+        e_max, F = _exponents(n, zero)
+        weights = np.asarray(weights, dtype=np.float64)
+        if alpha is None:
+            peak = float(np.max(np.abs(weights))) if weights.size else 0.0
+            alpha = peak if peak > 0 else 1.0
+        x = np.clip(weights / alpha, -1.0, 1.0)
+        mag = np.abs(x)
+        if spec.params.rounding == "linear":
+            mag_codes = nearest_codes(cb, mag)
+        else:
+            e_last = e_max - 1 if zero else e_max
+            with np.errstate(divide="ignore"):
+                e = np.floor(-np.log2(mag) + 0.5)
+            mag_codes = np.clip(np.nan_to_num(e, posinf=e_last), 0, e_last).astype(np.int64)
+            if zero:
+                smallest = 2.0 ** -(e_max - 1)
+                mag_codes = np.where(mag < smallest / 2, e_max, mag_codes)
+        negative = (x < 0) & (cb.table[mag_codes] != 0)
+        codes = mag_codes | (negative.astype(np.int64) << (n - 1))
+        return Quantized(codes, alpha, cb)

@@ -1,0 +1,59 @@
+"""``uniform``: the multiplier-based baseline (seed 002 Table 10, seed 004 Table VIII).
+
+The weight code is an n-bit two's-complement integer and the PE multiplies.
+Synthesis runs it through the strongest Yosys recipe (booth included), so
+ratios of the shift designs against it are fair (``QUANTIZERS.md``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.hdl import signed
+
+from ..codebook import Codebook
+from ..hdl.pe import MacPE
+from .base import Family, Quantized
+
+__all__ = ["UniformParams", "UniformPE", "Uniform"]
+
+
+@dataclass(frozen=True)
+class UniformParams:
+    """The ``params`` section of a ``uniform`` spec: no parameters."""
+
+
+class UniformPE(MacPE):
+    """Multiplier PE: ``acc <- acc + a * w`` with ``w`` two's complement."""
+
+    def __init__(self, spec):
+        self.weight_shape = signed(spec.pe.weight_bits)
+        super().__init__(spec)
+
+    def product(self, m):
+        return self.act_as_signed() * self.w, 0
+
+
+class Uniform(Family):
+    name = "uniform"
+    Params = UniformParams
+    weight_bits = (2, 16)
+
+    def codebook(self, params, weight_bits):
+        half = 1 << (weight_bits - 1)
+        mults = tuple(c - (c >= half) * (1 << weight_bits) for c in range(1 << weight_bits))
+        return Codebook(family=self.name, weight_bits=weight_bits, F=0, multipliers=mults,
+                        params={})
+
+    def pe(self, spec):
+        return UniformPE(spec)
+
+    def quantize(self, spec, weights, alpha=None):
+        """Symmetric uniform quantization: ``alpha = max|W| / (2**(n-1) - 1)``."""
+        n = spec.pe.weight_bits
+        top = (1 << (n - 1)) - 1
+        weights = np.asarray(weights, dtype=np.float64)
+        if alpha is None:
+            peak = float(np.max(np.abs(weights))) if weights.size else 0.0
+            alpha = peak / top if peak > 0 else 1.0
+        values = np.clip(np.floor(weights / alpha + 0.5), -top, top).astype(np.int64)
+        return Quantized(values & ((1 << n) - 1), alpha, spec.codebook)

@@ -1,0 +1,1 @@
+"""Amaranth hardware shared by every family."""

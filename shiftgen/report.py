@@ -1,0 +1,108 @@
+"""``report.json`` and ``report.md``: figures, their provenance and verification."""
+
+import json
+import platform
+
+import amaranth
+
+from . import __version__
+
+__all__ = ["dumps", "make_report", "report_markdown", "summary_table"]
+
+_XILINX_COLUMNS = ("LUT", "FF", "CARRY4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6",
+                   "MUXF7", "MUXF8")
+
+
+def make_report(spec, yosys, synthesis, verification):
+    """The report document (a dict that ``report.json`` holds).
+
+    Parameters
+    ----------
+    spec : Spec
+    yosys : Yosys
+        The Yosys that produced the figures (its version is recorded).
+    synthesis : dict
+        :func:`shiftgen.synth.synthesize` output.
+    verification : dict
+        Check name -> result dict.
+    """
+    cb = spec.codebook
+    targets = {}
+    for name, fig in synthesis.items():
+        targets[name] = {k: v for k, v in fig.items()}
+        for column in _XILINX_COLUMNS if name == "xilinx7" else ():
+            targets[name].setdefault(column, 0)
+    return {
+        "name": spec.name,
+        "family": spec.family.name,
+        "spec": {"pe": {k: getattr(spec.pe, k) for k in spec.pe.__dataclass_fields__},
+                 "params": cb.params},
+        "codebook": {"F": cb.F, "weight_bits": cb.weight_bits,
+                     "product_bits": cb.product_bits(spec.pe.act_bits, spec.pe.act_signed)},
+        "tools": {"shiftgen": __version__, "amaranth": amaranth.__version__,
+                  "yosys": yosys.version, "yosys_command": yosys.command.rsplit("/", 1)[-1],
+                  "python": platform.python_version()},
+        "targets": targets,
+        "depth": synthesis.get("generic", {}).get("depth"),
+        "verification": verification,
+    }
+
+
+def report_markdown(report):
+    """The ``report.md`` text."""
+    x = report["targets"].get("xilinx7", {})
+    g = report["targets"].get("generic", {})
+    lines = [f"# {report['name']} ({report['family']})", ""]
+    lines += [f"- Tools: shiftgen {report['tools']['shiftgen']}, Amaranth "
+              f"{report['tools']['amaranth']}, {report['tools']['yosys']} "
+              f"({report['tools']['yosys_command']})"]
+    pe = report["spec"]["pe"]
+    lines += [f"- PE: {pe['act_bits']}-bit {'signed' if pe['act_signed'] else 'unsigned'} "
+              f"activation, {pe['weight_bits']}-bit weight code, {pe['acc_bits']}-bit "
+              f"accumulator ({pe['overflow']}); product {report['codebook']['product_bits']} "
+              f"bits, F = {report['codebook']['F']}", ""]
+    if x:
+        lines += ["## Xilinx 7-series (out of context, no DSP)", "",
+                  f"Recipe: `{x['recipe']}`", "",
+                  "| " + " | ".join(_XILINX_COLUMNS) + " |",
+                  "|" + "---|" * len(_XILINX_COLUMNS),
+                  "| " + " | ".join(str(x.get(c, 0)) for c in _XILINX_COLUMNS) + " |", ""]
+        if len(x.get("candidates", [])) > 1:
+            lines += ["Candidates tried (best by LUT, FF, CARRY4):", ""]
+            lines += [f"- `{c['recipe']}`: {c['LUT']} LUT, {c['FF']} FF, {c['CARRY4']} CARRY4"
+                      for c in x["candidates"]]
+            lines += [""]
+    if g:
+        lines += ["## Generic gates", "", f"Recipe: `{g['recipe']}`", "",
+                  "| cell | count |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in g["cells"].items()]
+        lines += [f"| **total** | **{g['total']}** |", "",
+                  f"Logic depth (`ltp -noff`, gates on the longest path): {g['depth']}", ""]
+    lines += ["## Verification", ""]
+    for check, res in report["verification"].items():
+        detail = ", ".join(f"{k}={v}" for k, v in res.items() if k != "result")
+        lines += [f"- **{check}**: {res['result']}" + (f" ({detail})" if detail else "")]
+    return "\n".join(lines) + "\n"
+
+
+def summary_table(report):
+    """A short plain-text table for the terminal."""
+    x = report["targets"].get("xilinx7", {})
+    g = report["targets"].get("generic", {})
+    rows = [("design", report["name"]), ("family", report["family"])]
+    if x:
+        rows += [("xilinx7 LUT / FF / CARRY4", f"{x['LUT']} / {x['FF']} / {x['CARRY4']}"),
+                 ("xilinx7 MUXF7 / MUXF8", f"{x['MUXF7']} / {x['MUXF8']}")]
+    if g:
+        rows += [("generic gates (depth)", f"{g['total']} ({g['depth']})")]
+    for check, res in report["verification"].items():
+        rows += [(f"verify {check}", res["result"] + (f" ({res['mismatches']} mismatches / "
+                                                      f"{res['cases']} cases)"
+                                                      if "cases" in res else ""))]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
+
+
+def dumps(report):
+    """Deterministic ``report.json`` text."""
+    return json.dumps(report, indent=1) + "\n"

@@ -1,0 +1,180 @@
+"""Spec files: YAML loaded into frozen dataclasses and validated once.
+
+A spec has a name, a family, a ``pe`` section (:class:`PEConfig`) and a
+``params`` section whose dataclass belongs to the family. Every error names
+the file, the field, the value and what is allowed (:class:`SpecError`).
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .errors import SpecError
+from .schema import FieldError, load_section, option
+
+__all__ = ["PEConfig", "Spec", "load_spec", "parse_spec"]
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TOP_FIELDS = ("name", "family", "pe", "params")
+
+
+@dataclass(frozen=True)
+class PEConfig:
+    """The ``pe`` section: port widths and arithmetic of one processing element.
+
+    Members
+    -------
+    act_bits : int
+        Width of the activation port ``a``.
+    weight_bits : int
+        Width of the weight-code port ``w``, sign included.
+    acc_bits : int
+        Width of the accumulator register ``acc``.
+    act_signed : bool
+        Activations are two's complement (default) or unsigned.
+    overflow : str
+        ``wrap`` (two's-complement wrap-around, default) or ``saturate``.
+    """
+    act_bits: int = option(int, min=1, max=16)
+    weight_bits: int = option(int, min=1, max=16)
+    acc_bits: int = option(int, min=2, max=48)
+    act_signed: bool = option(bool, default=True)
+    overflow: str = option(str, default="wrap", choices=("wrap", "saturate"))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated spec.
+
+    Members
+    -------
+    name : str
+        Top module and build directory name.
+    family : Family
+        The quantizer family (see :mod:`shiftgen.families`).
+    pe : PEConfig
+        The processing element's widths and arithmetic.
+    params : object
+        The family's parameter dataclass.
+    path : pathlib.Path or None
+        The file the spec came from.
+    """
+    name: str
+    family: object
+    pe: PEConfig
+    params: object
+    path: Path = field(default=None, compare=False)
+
+    @cached_property
+    def codebook(self):
+        """The family's :class:`~shiftgen.codebook.Codebook` for this spec."""
+        return self.family.codebook(self.params, self.pe.weight_bits)
+
+    def elaborate(self):
+        """A new PE component for this spec."""
+        return self.family.pe(self)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_spec(path):
+    """Read and validate a spec file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Raises
+    ------
+    SpecError
+        If the file is missing, empty, not YAML, or not a valid spec.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise SpecError(path, None, "is a directory, not a spec file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(path, None, f"cannot be read: {e}") from None
+    return parse_spec(text, path=path)
+
+
+def parse_spec(text, *, path):
+    """Validate spec text; ``path`` names it in errors and gives the default name."""
+    path = Path(path)
+    try:
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise SpecError(path, None, f"invalid YAML{where}: {problem}") from None
+    if doc is None:
+        raise SpecError(path, None, "is empty; a spec needs at least 'family' and 'pe'")
+    if not isinstance(doc, dict):
+        raise SpecError(path, None, f"must be a mapping of fields, not {doc!r}")
+    for key in doc:
+        if key not in _TOP_FIELDS:
+            raise SpecError(path, str(key),
+                            f"unknown field; allowed fields: {', '.join(_TOP_FIELDS)}")
+
+    from .families import FAMILIES
+    if "family" not in doc:
+        raise SpecError(path, "family", f"missing; required, one of {', '.join(FAMILIES)}")
+    family_name = doc["family"]
+    if not isinstance(family_name, str) or family_name not in FAMILIES:
+        raise SpecError(path, "family", f"unknown family {family_name!r}; "
+                                        f"allowed: {', '.join(FAMILIES)}")
+    family = FAMILIES[family_name]
+
+    if "name" in doc:
+        name = doc["name"]
+        if not isinstance(name, str) or not _IDENTIFIER.match(name):
+            raise SpecError(path, "name", f"must be a Verilog identifier "
+                                          f"([A-Za-z_][A-Za-z0-9_]*), not {name!r}")
+    else:
+        name = path.stem
+        if not _IDENTIFIER.match(name):
+            raise SpecError(path, "name", f"defaults to the file stem {name!r}, which is not "
+                                          f"a Verilog identifier; set 'name'")
+
+    if "pe" not in doc:
+        raise SpecError(path, "pe", "missing; required section with act_bits, weight_bits, "
+                                    "acc_bits")
+    pe = load_section(PEConfig, doc["pe"], file=path, path="pe")
+    lo, hi = family.weight_bits
+    if not lo <= pe.weight_bits <= hi:
+        raise SpecError(path, "pe.weight_bits", f"must be an integer from {lo} to {hi} "
+                                                f"for family {family.name!r}, "
+                                                f"not {pe.weight_bits!r}")
+    params = load_section(family.Params, doc.get("params"), file=path, path="params")
+    try:
+        family.check(params, pe)
+    except FieldError as e:
+        raise SpecError(path, e.field, e.message) from None
+
+    spec = Spec(name=name, family=family, pe=pe, params=params, path=path)
+    need = spec.codebook.product_bits(pe.act_bits, pe.act_signed)
+    if pe.acc_bits < need:
+        p_lo, p_hi = spec.codebook.product_range(pe.act_bits, pe.act_signed)
+        raise SpecError(path, "pe.acc_bits",
+                        f"{pe.acc_bits} is too narrow to hold one product "
+                        f"({p_lo} to {p_hi} needs {need} bits); must be at least {need}")
+    return spec

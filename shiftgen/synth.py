@@ -1,0 +1,109 @@
+"""Yosys synthesis of an exported Verilog file, for every target.
+
+Targets (issue 2): ``xilinx7`` (``synth_xilinx -nodsp``, 7-series LUT/FF/
+CARRY4, out of context: no I/O buffers or clock buffer) and ``generic``
+(``synth`` + ``abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX``, with the logic depth
+from ``ltp``). A design that multiplies also goes through ``booth``; each
+target reports its best candidate by its figure of merit and lists every
+candidate, so a ratio against a multiplier baseline is never flattered by a
+weak recipe.
+"""
+
+import json
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .yosys import find_yosys
+
+__all__ = ["TARGETS", "synthesize"]
+
+GENERIC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX"
+
+
+def _xilinx_script(top, booth):
+    pre = ["proc", "opt", "wreduce", "booth"] if booth else []
+    return [*pre, f"synth_xilinx -top {top} -flatten -nodsp -noiopad -noclkbuf"]
+
+
+def _generic_script(top, booth):
+    return [f"synth -top {top} -flatten" + (" -booth" if booth else ""),
+            f"abc -g {GENERIC_GATES}", "opt_clean -purge",
+            "tee -q -o ltp.txt ltp -noff"]
+
+
+def _xilinx_figures(cells):
+    luts = {k: v for k, v in sorted(cells.items()) if re.fullmatch(r"LUT\d", k)}
+    ffs = sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]*", k))
+    return {"LUT": sum(luts.values()), "FF": ffs, "CARRY4": cells.get("CARRY4", 0),
+            **luts, "MUXF7": cells.get("MUXF7", 0), "MUXF8": cells.get("MUXF8", 0),
+            "cells": dict(sorted(cells.items()))}
+
+
+def _generic_figures(cells, work):
+    m = re.search(r"length=(\d+)", (work / "ltp.txt").read_text())
+    gates = {k.strip("$_"): v for k, v in sorted(cells.items())}
+    return {"cells": gates, "total": sum(gates.values()), "depth": int(m.group(1)) if m else None}
+
+
+#: Target name -> (script builder, figures from cell counts, merit to minimize).
+TARGETS = {
+    "xilinx7": (_xilinx_script, lambda cells, work: _xilinx_figures(cells),
+                lambda f: (f["LUT"], f["FF"], f["CARRY4"])),
+    "generic": (_generic_script, _generic_figures, lambda f: (f["total"], f["depth"] or 0)),
+}
+
+
+def _has_multiplier(verilog_text):
+    # A '*' between operands in an assign: the exported Verilog has no comments
+    # except the header, which we skip.
+    body = verilog_text.split("*/", 1)[-1]
+    return "*" in body
+
+
+def _run_candidate(verilog_path, top, target, booth):
+    script_of, figures_of, _ = TARGETS[target]
+    with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".synth-") as tmp:
+        work = Path(tmp)
+        (work / "design.v").write_text(verilog_path.read_text())
+        script = ["read_verilog design.v", *script_of(top, booth),
+                  "tee -q -o stat.json stat -json"]
+        find_yosys().run("\n".join(script), cwd=work, name="synth")
+        stat = json.loads((work / "stat.json").read_text())
+        cells = stat["modules"][f"\\{top}"]["num_cells_by_type"] if f"\\{top}" in stat["modules"] \
+            else stat["design"]["num_cells_by_type"]
+        recipe = "; ".join(script[1:-1] if target == "xilinx7" else script[1:-2])
+        return {"recipe": recipe, **figures_of(cells, work)}
+
+
+def synthesize(verilog_path, top, targets=tuple(TARGETS), jobs=2):
+    """Synthesize ``verilog_path`` for each target; return figures per target.
+
+    Parameters
+    ----------
+    verilog_path : pathlib.Path
+        The exported Verilog (the very file the user gets).
+    top : str
+        Top module.
+    targets : iterable of str
+    jobs : int
+        Yosys processes run at once.
+
+    Returns
+    -------
+    dict
+        ``{target: {"recipe": ..., <figures>..., "candidates": [...]}}``.
+    """
+    verilog_path = Path(verilog_path)
+    booths = (False, True) if _has_multiplier(verilog_path.read_text()) else (False,)
+    work = [(t, b) for t in targets for b in booths]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(lambda tb: _run_candidate(verilog_path, top, *tb), work))
+    out = {}
+    for target in targets:
+        cands = [r for (t, _), r in zip(work, results) if t == target]
+        best = min(cands, key=TARGETS[target][2])
+        out[target] = {**best, "candidates": [
+            {k: v for k, v in c.items() if k not in ("cells",)} for c in cands]}
+    return out
