@@ -42,7 +42,8 @@ def available(simulator):
 
 
 def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
-               random_steps=4000, exhaustive=True, seed=1):
+               random_steps=4000, exhaustive=True, seed=1,
+               test_module="shiftgen.cocotb_pe", test_dir=None):
     """Run the PE's cocotb tests on ``verilog_path``.
 
     Parameters
@@ -56,6 +57,11 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
     random_steps : int
     exhaustive : bool
     seed : int
+    test_module : str
+        The cocotb test module (``test_pe`` with ``test_dir`` = ``hdl_tests/``
+        runs the repository's copy; the default runs the installed one).
+    test_dir : pathlib.Path, optional
+        Directory added to the module search path.
 
     Returns
     -------
@@ -96,10 +102,16 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
             "SHIFTGEN_EXHAUSTIVE": "1" if exhaustive else "0",
             "SHIFTGEN_SEED": str(seed),
         }
-        xml = runner.test(hdl_toplevel=spec.name, test_module="shiftgen.cocotb_pe",
-                          build_dir=build_dir, test_dir=build_dir, extra_env=env,
-                          results_xml=str(build_dir / "results.xml"),
-                          log_file=build_dir / "test.log")
+        xml = build_dir / "results.xml"
+        try:
+            runner.test(hdl_toplevel=spec.name, test_module=test_module,
+                        build_dir=build_dir, test_dir=Path(test_dir or build_dir).resolve(),
+                        extra_env=env, results_xml=str(xml), log_file=build_dir / "test.log")
+        except SystemExit:
+            pass  # under pytest the runner exits on a failed test; the results say which
+        if not xml.exists():
+            raise ToolError(f"cocotb on {simulator}: simulation failed to run (see "
+                            f"{build_dir / 'test.log'})")
         n_tests, n_failed = get_results(xml)
         tests = json.loads(summary.read_text()) if summary.exists() else {}
         cases = sum(t["cases"] for t in tests.values())

@@ -45,17 +45,34 @@ def exhaustive_stimulus(spec):
 
 
 def random_stimulus(spec, n, seed=0, p_en=0.8, p_rst=0.01):
-    """Random sequence with ``en`` toggling and occasional resets.
+    """Random sequence with ``en`` toggling, occasional resets and overflow.
 
-    Activations are drawn mostly from the extremes so that the accumulator
-    wraps around (or saturates) often.
+    In bursts the sequence drifts one way: most steps pick a weight code of
+    the largest magnitude and an extreme activation whose product has the
+    burst's sign; the other steps are uniformly random. Bursts are long
+    enough to overflow the accumulator, and the first carries no reset, so
+    every sequence of a few bursts wraps around (or saturates).
     """
     rng = np.random.default_rng(seed)
     lo, hi = act_range(spec.pe.act_bits, spec.pe.act_signed)
-    a = np.where(rng.random(n) < 0.5, rng.choice([lo, hi], n), rng.integers(lo, hi + 1, n))
-    w = rng.integers(0, 1 << spec.pe.weight_bits, n)
+    table = spec.codebook.table
+    a = rng.integers(lo, hi + 1, n)
+    w = rng.integers(0, len(table), n)
+    biggest = max(abs(lo), abs(hi)) * int(np.abs(table).max())
+    to_overflow = -(-(1 << (spec.pe.acc_bits - 1)) // max(biggest, 1))
+    burst = max(64, 3 * to_overflow)
+    direction = np.repeat(rng.choice([-1, 1], n // burst + 1), burst)[:n]
+    drift = rng.random(n) < 0.6
+    big = np.flatnonzero(np.abs(table) == np.abs(table).max())
+    w_big = rng.choice(big, n)
+    m_sign = np.sign(table[w_big])
+    # The activation extreme that gives a product of the burst's sign.
+    a_big = np.where(direction * m_sign > 0, hi, lo)
+    a = np.where(drift, a_big, a)
+    w = np.where(drift, w_big, w)
     en = rng.random(n) < p_en
     rst = rng.random(n) < p_rst
+    rst[:burst] = False
     rst[0] = True
     return Stimulus(a, w, en, rst)
 

@@ -1,0 +1,45 @@
+"""Spec lists shared by the tests."""
+
+from pathlib import Path
+
+import pytest
+
+from shiftgen.spec import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_PATHS = sorted((ROOT / "specs").glob("*.yaml"))
+
+# Configurations beyond the shipped specs, for options no shipped spec uses.
+VARIANT_TEXTS = {
+    "pot_zero_saturate": "family: pot\npe: {act_bits: 8, weight_bits: 4, acc_bits: 16, "
+                         "overflow: saturate}\nparams: {zero: true}\n",
+    "pot_unsigned": "family: pot\npe: {act_bits: 6, weight_bits: 3, acc_bits: 12, "
+                    "act_signed: false}\n",
+    "pot_2bit_zero": "family: pot\npe: {act_bits: 5, weight_bits: 2, acc_bits: 7}\n"
+                     "params: {zero: true}\n",
+    "uniform_unsigned_saturate": "family: uniform\npe: {act_bits: 5, weight_bits: 3, "
+                                 "acc_bits: 8, act_signed: false, overflow: saturate}\n",
+}
+
+
+def shipped_spec(stem):
+    """The shipped spec ``specs/<stem>.yaml``."""
+    return load_spec(ROOT / "specs" / f"{stem}.yaml")
+
+
+def shipped_specs():
+    return [pytest.param(load_spec(p), id=p.stem) for p in SPEC_PATHS]
+
+
+def variant_specs(tmp_dir):
+    out = []
+    for name, text in VARIANT_TEXTS.items():
+        path = Path(tmp_dir) / f"{name}.yaml"
+        path.write_text(text)
+        out.append(load_spec(path))
+    return out
+
+
+def all_spec_params():
+    """Shipped specs plus the variants (resolved by the ``any_spec`` fixture)."""
+    return shipped_specs() + [pytest.param(name, id=name) for name in VARIANT_TEXTS]

@@ -1,0 +1,90 @@
+"""The command line: build, verify, outputs and exit statuses."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .support import ROOT
+
+
+def shiftgen(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "shiftgen", *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def pot_build(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("cli")
+    proc = shiftgen("build", str(ROOT / "specs" / "pot_4bit.yaml"), cwd=cwd)
+    return proc, cwd / "build" / "pot_4bit"
+
+
+def test_build_writes_every_output(pot_build):
+    proc, out = pot_build
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "codebook.json", "pot_4bit.il", "pot_4bit.v", "report.json", "report.md"]
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
+    assert "LUT / FF / CARRY4" in proc.stdout
+
+
+def test_report_json_has_the_promised_fields(pot_build):
+    report = json.loads((pot_build[1] / "report.json").read_text())
+    assert report["tools"]["yosys"].startswith("Yosys ")
+    x = report["targets"]["xilinx7"]
+    for key in ("LUT", "FF", "CARRY4", "LUT1", "LUT6", "MUXF7", "MUXF8", "recipe"):
+        assert key in x
+    g = report["targets"]["generic"]
+    assert g["total"] == sum(g["cells"].values())
+    assert report["depth"] == g["depth"] > 0
+    sim = report["verification"]["amaranth_sim"]
+    assert sim == {"result": "pass", "cases": sim["cases"], "mismatches": 0, "exhaustive": True}
+    codebook = json.loads((pot_build[1] / "codebook.json").read_text())
+    assert codebook["family"] == "pot" and codebook["F"] == 7
+    assert [c["multiplier"] for c in codebook["codes"]][:3] == [128, 64, 32]
+
+
+def test_rebuild_is_byte_identical(pot_build, tmp_path):
+    proc = shiftgen("build", str(ROOT / "specs" / "pot_4bit.yaml"), "--out", "other",
+                    "--no-synth", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("pot_4bit.v", "pot_4bit.il", "codebook.json"):
+        assert (tmp_path / "other" / "pot_4bit" / name).read_bytes() == \
+            (pot_build[1] / name).read_bytes()
+
+
+def test_verify_formal_only(tmp_path):
+    proc = shiftgen("verify", str(ROOT / "specs" / "pot_4bit.yaml"), "--formal", "--no-synth",
+                    cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "build" / "pot_4bit" / "report.json").read_text())
+    assert report["verification"]["formal"]["result"] == "proved"
+    assert not any(k.startswith("cocotb") for k in report["verification"])
+
+
+def test_verify_rtl_rejects_a_hand_edit(pot_build, tmp_path):
+    edited = tmp_path / "edited.v"
+    edited.write_text((pot_build[1] / "pot_4bit.v").read_text()
+                      .replace("if (rst) acc <= 16'h0000;", "if (rst) acc <= 16'h0001;"))
+    proc = shiftgen("verify", str(ROOT / "specs" / "pot_4bit.yaml"), "--formal",
+                    "--rtl", str(edited), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"error: {edited}: verification failed: formal"]
+    assert "failed" in proc.stdout
+
+
+def test_verify_rtl_accepts_the_generated_file(pot_build, tmp_path):
+    proc = shiftgen("verify", str(ROOT / "specs" / "pot_4bit.yaml"), "--formal", "--json",
+                    "--rtl", str(pot_build[1] / "pot_4bit.v"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["formal"]["result"] == "proved"
+
+
+def test_verify_rtl_missing_file(tmp_path):
+    proc = shiftgen("verify", str(ROOT / "specs" / "pot_4bit.yaml"), "--rtl", "nope.v",
+                    cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "error: nope.v: no such Verilog file"
