@@ -12,7 +12,7 @@ from dataclasses import MISSING
 
 from .errors import SpecError
 
-__all__ = ["FieldError", "option", "load_section", "describe"]
+__all__ = ["FieldError", "option", "load_section", "describe", "show"]
 
 
 class FieldError(ValueError):
@@ -67,6 +67,15 @@ def describe(meta):
     if hi is not None:
         return f"{noun} of at most {hi}"
     return noun
+
+
+def show(value):
+    """A value as the YAML author wrote it (``true``, not ``True``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return repr(value)
 
 
 def _type_ok(kind, value):
@@ -131,7 +140,7 @@ def load_section(cls, data, *, file, path):
             continue
         value = data[name]
         if not _check_value(meta, value):
-            raise SpecError(file, where, f"must be {describe(meta)}, not {value!r}")
+            raise SpecError(file, where, f"must be {describe(meta)}, not {show(value)}")
         values[name] = tuple(value) if isinstance(value, list) else value
     try:
         return cls(**values)

@@ -18,6 +18,25 @@ from .schema import FieldError, load_section, option
 __all__ = ["PEConfig", "Spec", "load_spec", "parse_spec"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Verilog-2005 keywords (IEEE 1364-2005 Annex B): not usable as a module name.
+_VERILOG_KEYWORDS = frozenset("""
+    always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config
+    deassign default defparam design disable edge else end endcase endconfig endfunction
+    endgenerate endmodule endprimitive endspecify endtable endtask event for force forever
+    fork function generate genvar highz0 highz1 if ifnone incdir include initial inout input
+    instance integer join large liblist library localparam macromodule medium module nand
+    negedge nmos nor noshowcancelled not notif0 notif1 or output parameter pmos posedge
+    primitive pull0 pull1 pulldown pullup pulsestyle_ondetect pulsestyle_onevent rcmos real
+    realtime reg release repeat rnmos rpmos rtran rtranif0 rtranif1 scalared showcancelled
+    signed small specify specparam strong0 strong1 supply0 supply1 table task time tran
+    tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire vectored wait wand
+    weak0 weak1 while wire wor xnor xor
+""".split())
+
+
+def _valid_name(name):
+    return isinstance(name, str) and bool(_IDENTIFIER.match(name)) \
+        and name not in _VERILOG_KEYWORDS
 _TOP_FIELDS = ("name", "family", "pe", "params")
 
 
@@ -85,6 +104,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "found unhashable key", key_node.start_mark) from None
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -146,12 +170,13 @@ def parse_spec(text, *, path):
 
     if "name" in doc:
         name = doc["name"]
-        if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        if not _valid_name(name):
             raise SpecError(path, "name", f"must be a Verilog identifier "
-                                          f"([A-Za-z_][A-Za-z0-9_]*), not {name!r}")
+                                          f"([A-Za-z_][A-Za-z0-9_]*, not a keyword), "
+                                          f"not {name!r}")
     else:
         name = path.stem
-        if not _IDENTIFIER.match(name):
+        if not _valid_name(name):
             raise SpecError(path, "name", f"defaults to the file stem {name!r}, which is not "
                                           f"a Verilog identifier; set 'name'")
 

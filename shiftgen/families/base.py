@@ -27,16 +27,25 @@ class Quantized:
         return self.alpha * (cb.table[self.codes].astype(np.float64) * 2.0 ** -cb.F)
 
 
-def nearest_codes(codebook, x):
+def nearest_codes(codebook, x, candidates=None):
     """The code whose level is nearest to each ``x`` (in level units), linear domain.
 
     Levels are ``multiplier * 2**-F``. A tie goes to the smaller magnitude.
     Of several codes with the same multiplier the lowest code is used.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    x : array_like of float
+    candidates : iterable of int, optional
+        Codes to choose from (default: all); a sign-magnitude family passes
+        its non-negative codes and rounds magnitudes.
     """
     x = np.asarray(x, dtype=np.float64)
     canon = {}
-    for code, mult in enumerate(codebook.multipliers):
-        canon.setdefault(mult, code)
+    codes_in = range(len(codebook.multipliers)) if candidates is None else candidates
+    for code in codes_in:
+        canon.setdefault(codebook.multipliers[code], code)
     mults = np.array(sorted(canon), dtype=np.int64)
     codes = np.array([canon[int(v)] for v in mults], dtype=np.int64)
     levels = mults * 2.0 ** -codebook.F

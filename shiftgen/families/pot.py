@@ -109,7 +109,7 @@ class Pot(Family):
         x = np.clip(weights / alpha, -1.0, 1.0)
         mag = np.abs(x)
         if spec.params.rounding == "linear":
-            mag_codes = nearest_codes(cb, mag)
+            mag_codes = nearest_codes(cb, mag, candidates=range(e_max + 1))
         else:
             e_last = e_max - 1 if zero else e_max
             with np.errstate(divide="ignore"):
