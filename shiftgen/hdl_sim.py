@@ -80,8 +80,9 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
     from cocotb_tools.runner import get_results, get_runner
 
     own_tmp = work_dir is None
+    # Absolute: the runner changes directory, and relative result paths would dangle.
     work_dir = Path(tempfile.mkdtemp(prefix=f"shiftgen-{simulator}-")) if own_tmp \
-        else Path(work_dir)
+        else Path(work_dir).resolve()
     try:
         runner = get_runner(simulator)
         build_dir = work_dir / f"sim_{simulator}"

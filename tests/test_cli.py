@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from shiftgen.hdl_sim import available
+
 from .support import ROOT
 
 
@@ -62,6 +64,21 @@ def test_verify_formal_only(tmp_path):
     report = json.loads((tmp_path / "build" / "pot_4bit" / "report.json").read_text())
     assert report["verification"]["formal"]["result"] == "proved"
     assert not any(k.startswith("cocotb") for k in report["verification"])
+
+
+@pytest.mark.skipif(not available("icarus"), reason="iverilog not installed")
+def test_verify_everything_from_a_relative_out_dir(tmp_path):
+    proc = shiftgen("verify", str(ROOT / "specs" / "pot_4bit.yaml"), "--no-synth",
+                    "--simulator", "icarus", "--out", "rel/out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "rel" / "out" / "pot_4bit" / "report.json").read_text())
+    checks = report["verification"]
+    assert checks["formal"]["result"] == "proved"
+    assert checks["cocotb_icarus"]["result"] == "pass"
+    assert checks["cocotb_icarus"]["mismatches"] == 0
+    assert checks["cocotb_icarus"]["cases"] == 4097 + 4000
+    assert sorted(p.name for p in (tmp_path / "rel" / "out").iterdir()) == ["pot_4bit"]
+    assert "formal.log" in {p.name for p in (tmp_path / "rel" / "out" / "pot_4bit").iterdir()}
 
 
 def test_verify_rtl_rejects_a_hand_edit(pot_build, tmp_path):
