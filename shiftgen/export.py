@@ -6,7 +6,9 @@ intermediate wires whose carry bits nobody reads (``UNUSEDSIGNAL``) and
 registers with both an initializer and a process (``PROCASSINIT``). The export
 therefore runs Yosys to lower processes, flatten and trim result widths
 (``wreduce``), then :func:`legalize` makes every operand as wide as the
-operation, and Yosys writes the Verilog. The accumulator's initial value is
+operation, and Yosys writes the Verilog. ``pmuxtree`` turns parallel
+multiplexers into ``?:`` trees first, since Yosys writes ``$pmux`` as a
+function whose inputs can shadow the module's ports. The accumulator's initial value is
 dropped: ``rst`` defines it, as in any ASIC flow.
 """
 
@@ -58,6 +60,13 @@ def legalize(module):
     """
     for cell in module["cells"].values():
         kind, p = cell["type"], cell["parameters"]
+        if kind == "$logic_not" and _param(p["A_WIDTH"]) > 1:
+            # '!x' of a vector truncates in Verilator's eyes; 'x == 0' says the same.
+            width = _param(p["A_WIDTH"])
+            cell["type"] = kind = "$eq"
+            p["B_SIGNED"], p["B_WIDTH"] = p["A_SIGNED"], width
+            cell["connections"]["B"] = ["0"] * width
+            cell["port_directions"]["B"] = "input"
         if kind in _BINARY_TO_Y | _COMPARE:
             signed = _param(p["A_SIGNED"]) and _param(p["B_SIGNED"])
             width = _param(p["Y_WIDTH"]) if kind in _BINARY_TO_Y else \
@@ -110,8 +119,14 @@ def export(spec, pe, out_dir):
     yosys.run("\n".join([
         f"read_rtlil {name}.il",
         f"hierarchy -top {name}",
-        "proc",
+        # -norom: a decoder table stays logic, not an initial-block ROM that
+        # ASIC flows and SAT-based proofs cannot take.
+        "proc -norom",
         "flatten",
+        "opt -purge",
+        # Yosys writes $pmux as a Verilog function whose inputs shadow ports
+        # (VARHIDDEN); a tree of ?: is plain and lint-clean.
+        "pmuxtree",
         "opt -purge",
         "wreduce",
         "opt_clean -purge",

@@ -116,6 +116,8 @@ def prove(spec, verilog_path, top=None, max_steps=8, evidence_dir=None):
             "hierarchy -check",
             # -norom: keep the reference's case table as logic that sat can model.
             "proc -norom",
+            # A --rtl file may hold ROMs or memories; sat models them as logic.
+            "memory_map",
             "setattr -unset init w:*",
             f"miter -equiv -flatten -make_assert {REF_TOP} {top} miter",
             "hierarchy -top miter",

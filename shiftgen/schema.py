@@ -31,23 +31,27 @@ class FieldError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
-def option(kind, *, default=MISSING, min=None, max=None, choices=None):
+def option(kind, *, default=MISSING, min=None, max=None, choices=None, item=int):
     """A dataclass field of a spec section, with its validation rule.
 
     Parameters
     ----------
     kind : type
-        ``int``, ``bool``, ``str``, ``float``, or ``list`` (of ``int``).
+        ``int``, ``bool``, ``str``, ``float``, or ``list`` (of ``item``).
     default : object, optional
         Omitted: the field is required.
     min, max : int or float, optional
         Inclusive bounds for numbers.
     choices : tuple of str, optional
         Allowed values.
+    item : type
+        ``int`` or ``float``: the element type of a ``list``.
     """
     if kind not in (int, bool, str, float, list):
         raise TypeError(f"Option kind must be int, bool, str, float or list, not {kind!r}")
-    metadata = {"kind": kind, "min": min, "max": max, "choices": choices}
+    if item not in (int, float):
+        raise TypeError(f"List item kind must be int or float, not {item!r}")
+    metadata = {"kind": kind, "min": min, "max": max, "choices": choices, "item": item}
     if isinstance(default, list):
         default = tuple(default)
     return dataclasses.field(default=default, metadata=metadata)
@@ -59,7 +63,9 @@ def describe(meta):
     if choices is not None:
         return "one of " + ", ".join(repr(c) for c in choices)
     noun = {int: "an integer", bool: "true or false", str: "a string",
-            float: "a number", list: "a list of integers"}[kind]
+            float: "a number",
+            list: "a list of integers" if meta.get("item", int) is int else "a list of numbers"
+            }[kind]
     if lo is not None and hi is not None:
         return f"{noun} from {lo} to {hi}"
     if lo is not None:
@@ -78,7 +84,7 @@ def show(value):
     return repr(value)
 
 
-def _type_ok(kind, value):
+def _type_ok(kind, value, item=int):
     if kind is bool:
         return isinstance(value, bool)
     if kind is int:
@@ -86,14 +92,13 @@ def _type_ok(kind, value):
     if kind is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind is list:
-        return (isinstance(value, list) and
-                all(isinstance(v, int) and not isinstance(v, bool) for v in value))
+        return isinstance(value, list) and all(_type_ok(item, v) for v in value)
     return isinstance(value, kind)
 
 
 def _check_value(meta, value):
     kind, lo, hi, choices = meta["kind"], meta["min"], meta["max"], meta["choices"]
-    if not _type_ok(kind, value):
+    if not _type_ok(kind, value, meta.get("item", int)):
         return False
     if choices is not None and value not in choices:
         return False

@@ -1,5 +1,6 @@
 """The quantizer families. Adding one: a new module and a line here."""
 
+from .apot import Apot
 from .pot import Pot
 from .uniform import Uniform
 
@@ -9,4 +10,5 @@ __all__ = ["FAMILIES"]
 FAMILIES = {family.name: family for family in (
     Uniform(),
     Pot(),
+    Apot(),
 )}
