@@ -6,6 +6,6 @@ runs the very same tests from an installed package; this module is what
 adds specs: nothing here names a family.
 """
 
-from shiftgen.cocotb_pe import pe_exhaustive, pe_random
+from shiftgen.cocotb_pe import pe_exhaustive, pe_random, pe_reload
 
-__all__ = ["pe_exhaustive", "pe_random"]
+__all__ = ["pe_exhaustive", "pe_random", "pe_reload"]

@@ -128,6 +128,17 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
         times["synth"] = time.monotonic() - t3
 
         report = make_report(spec, find_yosys(), synthesis, verification)
+        variants = spec.family.variants(spec)
+        for suffix, variant in variants.items():
+            say(f"variant {suffix}")
+            _, v_verilog = export(variant, variant.elaborate(), tmp)
+            (tmp / f"codebook_{suffix}.json").write_text(variant.codebook.to_json())
+            v_checks = {"amaranth_sim": check_simulator(variant, random_steps)}
+            if formal:
+                v_checks["formal"] = prove(variant, v_verilog)
+            v_synth = synthesize(v_verilog, variant.name) if synth else {}
+            report.setdefault("variants", {})[suffix] = {
+                "name": variant.name, "targets": v_synth, "verification": v_checks}
         (tmp / "report.json").write_text(dumps(report))
         (tmp / "report.md").write_text(report_markdown(report))
         final = out_root / spec.name
@@ -163,8 +174,11 @@ def verify_rtl(spec, rtl_path, *, formal=True, cocotb=SIMULATORS, random_steps=4
     return results
 
 
-def failures(verification):
+def failures(verification, variants=None):
     """Names of the checks that did not pass (skipped ones excepted)."""
-    return [name for name, res in verification.items()
-            if res["result"] not in ("pass", "proved", "skipped")]
+    bad = [name for name, res in verification.items()
+           if res["result"] not in ("pass", "proved", "skipped")]
+    for suffix, var in (variants or {}).items():
+        bad += [f"{suffix}.{name}" for name in failures(var["verification"])]
+    return bad
 

@@ -52,6 +52,18 @@ def _parser():
     p.add_argument("--steps", type=int, default=4000, help="random sequence length")
     p.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    p = sub.add_parser("fit", help="fit the family's parameters (SQ: FINDBESTQPS) to weights "
+                                   "and write a spec with them")
+    _add_spec(p)
+    p.add_argument("--weights", required=True, metavar="W", help="weights, .npy or .npz")
+    p.add_argument("--key", help="array name inside an .npz")
+    p.add_argument("--per-channel", type=int, metavar="AXIS",
+                   help="fit alpha per output channel along AXIS (the QPS stays per layer)")
+    p.add_argument("--out", metavar="FILE",
+                   help="spec to write (default: <spec stem>_fit.yaml in the current directory)")
+    p.add_argument("--json", action="store_true",
+                   help='print {"qps": [...], "alpha": ..., "loss": ...}')
     return parser
 
 
@@ -88,7 +100,7 @@ def _build(args, formal, cocotb):
     else:
         print(f"{spec.name}: built in {time.monotonic() - start:.1f} s -> {out_dir}")
         print(summary_table(report))
-    failed = failures(report["verification"])
+    failed = failures(report["verification"], report.get("variants"))
     if failed:
         raise VerificationError(f"{spec.name}: verification failed: {', '.join(failed)} "
                                 f"(see {out_dir / 'report.md'})")
@@ -119,6 +131,47 @@ def _verify(args):
     return 0
 
 
+def _fit(args):
+    from pathlib import Path
+
+    import yaml
+
+    from .spec import load_spec, parse_spec
+    from .weights import load_weights
+
+    spec = load_spec(args.spec)
+    weights = load_weights(args.weights, args.key)
+    if args.per_channel is not None and not -weights.ndim <= args.per_channel < weights.ndim:
+        from .errors import InputError
+        raise InputError(f"--per-channel must be an axis of the {weights.ndim}-D weights, "
+                         f"not {args.per_channel}")
+    start = time.monotonic()
+    updates, summary = spec.family.fit(spec, weights, args.per_channel)
+    seconds = time.monotonic() - start
+    doc = yaml.safe_load(Path(args.spec).read_text())
+    doc = {"name": spec.name, **{k: v for k, v in doc.items() if k != "name"}}
+    doc["params"] = {**(doc.get("params") or {}), **updates}
+    out = Path(args.out) if args.out else Path(f"{Path(args.spec).stem}_fit.yaml")
+    header = (f"# Fitted by 'shiftgen fit' to {Path(args.weights).name} ({weights.size} weights): "
+              f"L2 loss {summary['loss']:.6g}.\n")
+    text = header + yaml.safe_dump(doc, sort_keys=False, default_flow_style=None)
+    parse_spec(text, path=out)  # what we write must load
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    tmp.write_text(text)
+    tmp.replace(out)
+    summary["spec"] = str(out)
+    summary["seconds"] = round(seconds, 3)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        alpha = summary["alpha"]
+        alpha_text = f"{alpha:.6g}" if isinstance(alpha, float) else f"{len(alpha)} per channel"
+        print(f"{spec.name}: QPS {summary['qps']}, alpha {alpha_text}, loss "
+              f"{summary['loss']:.6g} ({summary['subsets']} subsets in {seconds:.2f} s) -> {out}")
+    return 0
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -127,6 +180,8 @@ def main(argv=None):
             return _build(args, formal=False, cocotb=())
         if args.command == "verify":
             return _verify(args)
+        if args.command == "fit":
+            return _fit(args)
     except ShiftgenError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

@@ -21,10 +21,11 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from .codebook import Codebook
-from .sim import exhaustive_stimulus, random_stimulus
+from .golden import mac_run
+from .sim import Stimulus, exhaustive_stimulus, random_stimulus
 from .spec import load_spec
 
-__all__ = ["pe_exhaustive", "pe_random"]
+__all__ = ["pe_exhaustive", "pe_random", "pe_reload"]
 
 
 def _load():
@@ -35,15 +36,31 @@ def _load():
     return spec, codebook
 
 
-async def _drive(dut, spec, stimulus):
-    """Apply ``stimulus``, one clock edge per step; return acc after each edge."""
+async def _write(dut, writes):
+    """Apply decoder writes (:attr:`Codebook.setup`), one edge each, ``en`` low."""
+    for write in writes:
+        dut.en.value = 0
+        for port, value in write.items():
+            getattr(dut, port).value = value
+        await FallingEdge(dut.clk)
+        for port in write:
+            getattr(dut, port).value = 0
+
+
+async def _drive(dut, spec, stimulus, codebook, start_clock=True):
+    """Apply ``stimulus``, one clock edge per step; return acc after each edge.
+
+    The codebook's setup writes come first when the clock starts.
+    """
     cfg = spec.pe
     a_mask = (1 << cfg.act_bits) - 1
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     got = np.empty(len(stimulus), dtype=np.int64)
-    # Inputs change on the falling edge; acc is read on the next falling edge,
-    # half a period after the rising edge that updated it.
-    await FallingEdge(dut.clk)
+    if start_clock:
+        cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+        # Inputs change on the falling edge; acc is read on the next falling edge,
+        # half a period after the rising edge that updated it.
+        await FallingEdge(dut.clk)
+        await _write(dut, codebook.setup)
     for t, (a, w, en, rst) in enumerate(zip(stimulus.a.tolist(), stimulus.w.tolist(),
                                             stimulus.en.tolist(), stimulus.rst.tolist())):
         dut.a.value = a & a_mask
@@ -75,7 +92,7 @@ async def pe_exhaustive(dut):
     """Every (activation, weight code) pair, each as one accumulation step."""
     spec, codebook = _load()
     stimulus = exhaustive_stimulus(spec)
-    got = await _drive(dut, spec, stimulus)
+    got = await _drive(dut, spec, stimulus, codebook)
     _record("exhaustive", stimulus, got, stimulus.expected(spec))
 
 
@@ -85,5 +102,25 @@ async def pe_random(dut):
     spec, codebook = _load()
     steps = int(os.environ.get("SHIFTGEN_RANDOM_STEPS", "4000"))
     stimulus = random_stimulus(spec, steps, seed=int(os.environ.get("SHIFTGEN_SEED", "1")))
-    got = await _drive(dut, spec, stimulus)
+    got = await _drive(dut, spec, stimulus, codebook)
     _record("random", stimulus, got, stimulus.expected(spec))
+
+
+@cocotb.test(skip=not os.environ.get("SHIFTGEN_HAS_SETUP"))
+async def pe_reload(dut):
+    """A programmable decoder reloaded between two accumulations, without a reset."""
+    spec, codebook = _load()
+    first = random_stimulus(spec, 500, seed=11, p_rst=0)
+    second = random_stimulus(spec, 500, seed=12, p_rst=0)
+    second.rst[0] = False  # the accumulation carries on across the reload
+    got1 = await _drive(dut, spec, first, codebook)
+    setup, reloaded = codebook.reloaded()
+    await _write(dut, setup)
+    got2 = await _drive(dut, spec, second, reloaded, start_clock=False)
+    exp1 = mac_run(codebook, spec.pe, first.a, first.w, first.en, first.rst)
+    exp2 = mac_run(reloaded, spec.pe, second.a, second.w, second.en, second.rst,
+                   acc0=int(exp1[-1]))
+    both = Stimulus(np.concatenate([first.a, second.a]), np.concatenate([first.w, second.w]),
+                    np.concatenate([first.en, second.en]),
+                    np.concatenate([first.rst, second.rst]))
+    _record("reload", both, np.concatenate([got1, got2]), np.concatenate([exp1, exp2]))

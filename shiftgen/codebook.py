@@ -81,6 +81,11 @@ class Codebook:
         The family's parameters, recorded in ``codebook.json``.
     fields : dict, optional
         Named bit fields of the code, recorded in ``codebook.json``.
+    setup : tuple of dict, optional
+        Port writes that program a run-time decoder before use, one clock
+        edge each (``{"qps_we": 1, "qps_addr": code, "qps_data": d}``). Entry
+        ``k`` programs magnitude code ``k``; the multipliers hold once all are
+        applied. Empty for a PE without programmable state.
 
     Raises
     ------
@@ -93,6 +98,7 @@ class Codebook:
     multipliers: tuple
     params: dict = field(default_factory=dict, compare=False)
     fields: dict = field(default_factory=dict, compare=False)
+    setup: tuple = ()
 
     def __post_init__(self):
         if not isinstance(self.weight_bits, int) or self.weight_bits < 1:
@@ -101,6 +107,7 @@ class Codebook:
             raise ValueError(f"Codebook must have {1 << self.weight_bits} multipliers, "
                              f"not {len(self.multipliers)}")
         object.__setattr__(self, "multipliers", tuple(int(m) for m in self.multipliers))
+        object.__setattr__(self, "setup", tuple(dict(w) for w in self.setup))
 
     @property
     def table(self):
@@ -111,6 +118,24 @@ class Codebook:
     def levels(self):
         """Sorted distinct real levels (``multiplier * 2**-F``), as floats."""
         return np.array(sorted(set(self.multipliers)), dtype=np.float64) * 2.0 ** -self.F
+
+    def reloaded(self):
+        """The codebook after reloading the decoder with its entries reversed.
+
+        Returns ``(setup, codebook)``: the writes that load magnitude code
+        ``k`` with the data of code ``N-1-k``, and the multipliers that then
+        hold. Tests use it to reload a programmable PE between accumulations.
+        """
+        if not self.setup:
+            raise ValueError("Codebook has no programmable decoder to reload")
+        half = 1 << (self.weight_bits - 1)
+        order = list(reversed(range(half)))
+        setup = tuple({**w, **{k: v for k, v in self.setup[j].items() if k.endswith("_data")}}
+                      for w, j in zip(self.setup, order))
+        mags = [self.multipliers[j] for j in order]
+        return setup, Codebook(family=self.family, weight_bits=self.weight_bits, F=self.F,
+                               multipliers=sign_magnitude(self.weight_bits, mags),
+                               params=self.params, fields=self.fields, setup=setup)
 
     def product_range(self, act_bits, act_signed):
         """The smallest and largest ``a * multiplier`` over every activation and code."""
@@ -133,6 +158,8 @@ class Codebook:
         }
         if self.fields:
             doc["fields"] = self.fields
+        if self.setup:
+            doc["setup"] = list(self.setup)
         head = json.dumps(doc, indent=1)[:-2]
         codes = ",\n".join(f'  {{"code": {c}, "multiplier": {m}}}'
                            for c, m in enumerate(self.multipliers))
@@ -155,7 +182,8 @@ class Codebook:
             raise ValueError("Codebook codes must be listed in order from 0")
         return cls(family=doc["family"], weight_bits=doc["weight_bits"], F=doc["F"],
                    multipliers=tuple(c["multiplier"] for c in codes),
-                   params=doc.get("params", {}), fields=doc.get("fields", {}))
+                   params=doc.get("params", {}), fields=doc.get("fields", {}),
+                   setup=tuple(doc.get("setup", ())))
 
 
 def act_range(act_bits, act_signed):

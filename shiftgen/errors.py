@@ -1,6 +1,6 @@
 """Errors that the command line reports as one line, without a traceback."""
 
-__all__ = ["ShiftgenError", "SpecError", "ToolError", "VerificationError"]
+__all__ = ["ShiftgenError", "SpecError", "InputError", "ToolError", "VerificationError"]
 
 
 class ShiftgenError(Exception):
@@ -33,6 +33,11 @@ class SpecError(ShiftgenError):
         self.message = message
         where = self.file if field is None else f"{self.file}: {field}"
         super().__init__(f"{where}: {message}")
+
+
+class InputError(ShiftgenError):
+    """An input file other than the spec (weights) is missing or invalid."""
+    exit_code = 2
 
 
 class ToolError(ShiftgenError):

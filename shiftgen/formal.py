@@ -11,6 +11,7 @@ input sequence. No external solver is needed.
 
 import re
 import shutil
+from dataclasses import dataclass
 import tempfile
 import time
 from pathlib import Path
@@ -19,45 +20,99 @@ from .codebook import signed_bits
 from .errors import ToolError
 from .yosys import find_yosys
 
-__all__ = ["reference_verilog", "prove"]
+__all__ = ["Reference", "codebook_reference", "codebook_multiplier", "multiplier_bits",
+           "reference_verilog", "prove"]
 
 REF_TOP = "shiftgen_reference"
 
 
-def reference_verilog(spec, module=REF_TOP):
-    """Verilog-2005 of the behavioural reference PE of ``spec``."""
-    cb, pe = spec.codebook, spec.pe
-    A, W, ACC = pe.act_bits, pe.weight_bits, pe.acc_bits
-    M = signed_bits(min(cb.multipliers), max(cb.multipliers))
-    P = cb.product_bits(A, pe.act_signed)
-    a_signed = "signed " if pe.act_signed else ""
-    a_expr = "a" if pe.act_signed else "$signed({1'b0, a})"
+def codebook_multiplier(spec):
+    """Verilog that sets ``m`` from ``w`` by a case table of the codebook."""
+    cb, W = spec.codebook, spec.pe.weight_bits
+    M = multiplier_bits(spec)
     cases = "\n".join(f"      {W}'d{code}: m = {'-' if v < 0 else ''}{M}'sd{abs(v)};"
                       for code, v in enumerate(cb.multipliers))
-    if pe.overflow == "wrap":
-        update = f"acc <= sum[{ACC - 1}:0];"
-    else:
-        hi, lo = (1 << (ACC - 1)) - 1, 1 << (ACC - 1)
-        update = (f"acc <= (sum > {ACC + 1}'sd{hi}) ? {ACC}'sd{hi} : "
-                  f"(sum < -{ACC + 1}'sd{lo}) ? -{ACC}'sd{lo} : sum[{ACC - 1}:0];")
     return f"""\
-// Reference PE of {spec.name}, written from its codebook alone.
-module {module}(clk, rst, en, a, w, acc);
-  input clk;
-  input rst;
-  input en;
-  input {a_signed}[{A - 1}:0] a;
-  input [{W - 1}:0] w;
-  output reg signed [{ACC - 1}:0] acc;
-  reg signed [{M - 1}:0] m;
-  wire signed [{P - 1}:0] product;
-  wire signed [{ACC}:0] sum;
   always @* begin
     case (w)
 {cases}
       default: m = {M}'sd0;
     endcase
-  end
+  end"""
+
+
+def multiplier_bits(spec):
+    """Width of the signed multiplier ``m`` in the reference."""
+    cb = spec.codebook
+    return signed_bits(min(cb.multipliers), max(cb.multipliers))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """How the formal reference forms the multiplier ``m`` of a family.
+
+    Members
+    -------
+    logic : str
+        Verilog that sets the signed ``reg m`` from ``w`` (and ``ports``).
+    m_bits : int
+        Width of ``m``: enough for every multiplier ``logic`` can produce.
+    ports : tuple of (str, str)
+        Extra ports, as (name, Verilog declaration).
+    registers : tuple of str
+        Registers the PE and the reference share by name (a decoder's state),
+        proved equal alongside ``acc`` so that induction can close.
+    """
+    logic: str
+    m_bits: int
+    ports: tuple = ()
+    registers: tuple = ()
+
+
+def codebook_reference(spec):
+    """The default :class:`Reference`: a case table of the codebook."""
+    return Reference(logic=codebook_multiplier(spec), m_bits=multiplier_bits(spec))
+
+
+def reference_verilog(spec, module=REF_TOP):
+    """Verilog-2005 of the behavioural reference PE of ``spec``.
+
+    ``acc <- acc + a * m`` with ``m`` from the family's
+    :meth:`~shiftgen.families.base.Family.formal_reference` (default: a case
+    table of the codebook, :func:`codebook_multiplier`), so the reference
+    never follows the PE's structure.
+    """
+    cb, pe = spec.codebook, spec.pe
+    A, W, ACC = pe.act_bits, pe.weight_bits, pe.acc_bits
+    ref = spec.family.formal_reference(spec)
+    M = ref.m_bits
+    # Wide enough for any multiplier the reference can form (a programmable
+    # decoder may hold more than the spec's points), so nothing truncates.
+    P = A + (0 if pe.act_signed else 1) + M
+    S = max(ACC, P) + 1
+    a_signed = "signed " if pe.act_signed else ""
+    a_expr = "a" if pe.act_signed else "$signed({1'b0, a})"
+    if pe.overflow == "wrap":
+        update = f"acc <= sum[{ACC - 1}:0];"
+    else:
+        hi, lo = (1 << (ACC - 1)) - 1, 1 << (ACC - 1)
+        update = (f"acc <= (sum > {S}'sd{hi}) ? {ACC}'sd{hi} : "
+                  f"(sum < -{S}'sd{lo}) ? -{ACC}'sd{lo} : sum[{ACC - 1}:0];")
+    port_names = "".join(f", {name}" for name, _ in ref.ports)
+    port_decls = "".join(f"  input {decl};\n" for _, decl in ref.ports)
+    return f"""\
+// Reference PE of {spec.name}, written from its arithmetic definition alone.
+module {module}(clk, rst, en, a, w, acc{port_names});
+  input clk;
+  input rst;
+  input en;
+  input {a_signed}[{A - 1}:0] a;
+  input [{W - 1}:0] w;
+{port_decls}  output reg signed [{ACC - 1}:0] acc;
+  reg signed [{M - 1}:0] m;
+  wire signed [{P - 1}:0] product;
+  wire signed [{S - 1}:0] sum;
+{ref.logic}
   assign product = {a_expr} * m;
   assign sum = acc + product;
   always @(posedge clk)
@@ -103,8 +158,13 @@ def prove(spec, verilog_path, top=None, max_steps=8, evidence_dir=None):
     if top not in modules:
         found = ", ".join(modules) or "none"
         raise ToolError(f"{verilog_path}: no module {top!r} to prove (modules found: {found})")
-    method = ("yosys: miter -equiv -flatten -make_assert against the codebook reference; "
-              f"sat -verify -tempinduct -prove-asserts -set-init-zero -maxsteps {max_steps}")
+    # State beyond acc (a decoder register) is matched by name in both designs and
+    # proved equal too, so that induction can close.
+    proves = "".join(f" -prove gold.{n} gate.{n}"
+                     for n in spec.family.formal_reference(spec).registers)
+    method = ("yosys: miter -equiv -flatten -make_assert against the reference; "
+              f"sat -verify -tempinduct -prove-asserts{proves} -set-init-zero "
+              f"-maxsteps {max_steps}")
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=".formal-", dir=Path.cwd()) as tmp:
         work = Path(tmp)
@@ -123,7 +183,7 @@ def prove(spec, verilog_path, top=None, max_steps=8, evidence_dir=None):
             "hierarchy -top miter",
             "flatten",
             "opt -fast",
-            f"sat -verify -tempinduct -prove-asserts -set-init-zero -maxsteps {max_steps} "
+            f"sat -verify -tempinduct -prove-asserts{proves} -set-init-zero -maxsteps {max_steps} "
             "-show-inputs -show-outputs -dump_vcd counterexample.vcd miter",
         ])
         try:

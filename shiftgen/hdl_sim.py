@@ -103,6 +103,8 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
             "SHIFTGEN_EXHAUSTIVE": "1" if exhaustive else "0",
             "SHIFTGEN_SEED": str(seed),
         }
+        if spec.codebook.setup:
+            env["SHIFTGEN_HAS_SETUP"] = "1"
         xml = build_dir / "results.xml"
         try:
             runner.test(hdl_toplevel=spec.name, test_module=test_module,

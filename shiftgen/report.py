@@ -78,6 +78,14 @@ def report_markdown(report):
         lines += [f"| {k} | {v} |" for k, v in g["cells"].items()]
         lines += [f"| **total** | **{g['total']}** |", "",
                   f"Logic depth (`ltp -noff`, gates on the longest path): {g['depth']}", ""]
+    for suffix, var in report.get("variants", {}).items():
+        vx = var["targets"].get("xilinx7")
+        lines += [f"## Variant `{suffix}` ({var['name']})", ""]
+        if vx:
+            lines += [f"Xilinx 7-series: {vx['LUT']} LUT, {vx['FF']} FF, {vx['CARRY4']} CARRY4 "
+                      f"(`{vx['recipe']}`)", ""]
+        lines += [f"- **{name}**: {res['result']}" for name, res in var["verification"].items()]
+        lines += [""]
     lines += ["## Verification", ""]
     for check, res in report["verification"].items():
         detail = ", ".join(f"{k}={v}" for k, v in res.items() if k != "result")
@@ -95,6 +103,10 @@ def summary_table(report):
                  ("xilinx7 MUXF7 / MUXF8", f"{x['MUXF7']} / {x['MUXF8']}")]
     if g:
         rows += [("generic gates (depth)", f"{g['total']} ({g['depth']})")]
+    for suffix, var in report.get("variants", {}).items():
+        vx = var["targets"].get("xilinx7")
+        if vx:
+            rows += [(f"{suffix}: LUT / FF / CARRY4", f"{vx['LUT']} / {vx['FF']} / {vx['CARRY4']}")]
     for check, res in report["verification"].items():
         rows += [(f"verify {check}", res["result"] + (f" ({res['mismatches']} mismatches / "
                                                       f"{res['cases']} cases)"

@@ -77,17 +77,22 @@ def random_stimulus(spec, n, seed=0, p_en=0.8, p_rst=0.01):
     return Stimulus(a, w, en, rst)
 
 
-def simulate(spec, stimulus):
-    """The accumulator of the elaborated PE after each edge of ``stimulus``.
+def simulate(spec, *segments):
+    """The accumulator of the elaborated PE after each edge of the stimuli.
 
     Parameters
     ----------
     spec : Spec
-    stimulus : Stimulus
+    *segments : Stimulus or tuple of dict
+        Applied in order. A tuple of dicts is a list of port writes (see
+        :attr:`Codebook.setup`), one clock edge each with ``en`` low, whose
+        ports return to 0 afterwards. The codebook's own setup is applied
+        first, so a programmable PE starts programmed.
 
     Returns
     -------
     numpy.ndarray of int64
+        ``acc`` after each edge of every :class:`Stimulus` segment.
     """
     dut = spec.elaborate()
     top = Module()
@@ -95,20 +100,33 @@ def simulate(spec, stimulus):
     top.domains.sync = cd = ClockDomain("sync")
     sim = Simulator(top)
     sim.add_clock(1e-6, domain="sync")
-    out = np.empty(len(stimulus), dtype=np.int64)
+    segments = [spec.codebook.setup, *segments]
+    total = sum(len(seg) for seg in segments if isinstance(seg, Stimulus))
+    out = np.empty(total, dtype=np.int64)
     a, w = dut.a, Value.cast(dut.w)
     en, rst, acc = dut.en, cd.rst, dut.acc
-    steps = list(zip(stimulus.a.tolist(), stimulus.w.tolist(),
-                     stimulus.en.tolist(), stimulus.rst.tolist()))
 
     async def testbench(ctx):
-        for t, (a_t, w_t, en_t, rst_t) in enumerate(steps):
-            ctx.set(a, a_t)
-            ctx.set(w, w_t)
-            ctx.set(en, en_t)
-            ctx.set(rst, rst_t)
-            await ctx.tick()
-            out[t] = ctx.get(acc)
+        t = 0
+        for seg in segments:
+            if not isinstance(seg, Stimulus):
+                for write in seg:
+                    ctx.set(en, 0)
+                    for port, value in write.items():
+                        ctx.set(getattr(dut, port), value)
+                    await ctx.tick()
+                    for port in write:
+                        ctx.set(getattr(dut, port), 0)
+                continue
+            for a_t, w_t, en_t, rst_t in zip(seg.a.tolist(), seg.w.tolist(),
+                                             seg.en.tolist(), seg.rst.tolist()):
+                ctx.set(a, a_t)
+                ctx.set(w, w_t)
+                ctx.set(en, en_t)
+                ctx.set(rst, rst_t)
+                await ctx.tick()
+                out[t] = ctx.get(acc)
+                t += 1
 
     sim.add_testbench(testbench)
     sim.run()

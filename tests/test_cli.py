@@ -4,9 +4,11 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from shiftgen.hdl_sim import available
+from shiftgen.spec import load_spec
 
 from .support import ROOT
 
@@ -105,3 +107,61 @@ def test_verify_rtl_missing_file(tmp_path):
                     cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "error: nope.v: no such Verilog file"
+
+
+def _conv_weights(tmp_path):
+    rng = np.random.default_rng(5)
+    path = tmp_path / "w.npy"
+    np.save(path, rng.laplace(0, 0.02, (16, 8, 3, 3)))
+    return path
+
+
+def test_fit_writes_a_spec_and_prints_json(tmp_path):
+    weights = _conv_weights(tmp_path)
+    proc = shiftgen("fit", str(ROOT / "specs" / "sq_3bit.yaml"), "--weights", str(weights),
+                    "--json", "--out", "fitted.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert len(summary["qps"]) == 4 and summary["qps"] == sorted(summary["qps"])
+    assert summary["alpha"] > 0 and summary["loss"] > 0 and summary["subsets"] == 1365
+    spec = load_spec(tmp_path / "fitted.yaml")
+    assert list(spec.params.points) == summary["qps"]
+    assert spec.params.alpha == summary["alpha"]
+    assert spec.name == "sq_3bit"
+    # w ~ alpha * sign * q: the loss the CLI reports is the loss of that quantizer.
+    w = np.load(weights)
+    q = spec.family.quantize(spec, w)
+    assert np.sum((w - q.dequantize()) ** 2) == pytest.approx(summary["loss"], rel=1e-9)
+
+
+def test_fit_per_channel_alpha(tmp_path):
+    weights = _conv_weights(tmp_path)
+    proc = shiftgen("fit", str(ROOT / "specs" / "sq_2bit.yaml"), "--weights", str(weights),
+                    "--per-channel", "0", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert len(summary["alpha"]) == 16
+    assert (tmp_path / "sq_2bit_fit.yaml").exists()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--weights", "missing.npy"], "missing.npy: no such weights file"),
+    (["--weights", "nan.npy"], "1 weights are NaN or infinite"),
+    (["--weights", "ok.npy", "--per-channel", "5"], "--per-channel must be an axis"),
+], ids=["missing", "nan", "bad_axis"])
+def test_fit_bad_input_exits_2(tmp_path, args, fragment):
+    np.save(tmp_path / "nan.npy", np.array([0.1, np.nan]))
+    np.save(tmp_path / "ok.npy", np.array([0.1, -0.2]))
+    proc = shiftgen("fit", str(ROOT / "specs" / "sq_3bit.yaml"), *args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+    assert fragment in proc.stderr
+    assert not list(tmp_path.glob("*.yaml"))
+
+
+def test_fit_refuses_a_family_without_parameters(tmp_path):
+    np.save(tmp_path / "ok.npy", np.array([0.1, -0.2]))
+    proc = shiftgen("fit", str(ROOT / "specs" / "pot_4bit.yaml"), "--weights", "ok.npy",
+                    cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "family 'pot' has no parameters to fit" in proc.stderr

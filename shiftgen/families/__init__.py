@@ -2,6 +2,7 @@
 
 from .apot import Apot
 from .pot import Pot
+from .sq import Sq
 from .uniform import Uniform
 
 __all__ = ["FAMILIES"]
@@ -11,4 +12,5 @@ FAMILIES = {family.name: family for family in (
     Uniform(),
     Pot(),
     Apot(),
+    Sq(),
 )}

@@ -96,6 +96,35 @@ class Family:
         """A new PE component (a :class:`~shiftgen.hdl.pe.MacPE`) for ``spec``."""
         raise NotImplementedError  # pragma: no cover
 
+    def formal_reference(self, spec):
+        """How the formal reference forms the multiplier: a :class:`~shiftgen.formal.Reference`.
+
+        The default is a case table of the codebook. A family whose PE holds
+        state beyond ``acc`` (a programmable decoder) returns its own.
+        """
+        from ..formal import codebook_reference
+        return codebook_reference(spec)
+
+    def fit(self, spec, weights, per_channel_axis=None):
+        """Fit the family's parameters to ``weights``.
+
+        Returns
+        -------
+        (dict, dict)
+            Updates to the spec's ``params`` section, and a JSON-ready summary.
+
+        Raises
+        ------
+        shiftgen.errors.InputError
+            If the family has nothing to fit.
+        """
+        from ..errors import InputError
+        raise InputError(f"family {self.name!r} has no parameters to fit")
+
+    def variants(self, spec):
+        """Related designs to build and report beside ``spec``: ``{suffix: Spec}``."""
+        return {}
+
     def quantize(self, spec, weights, alpha=None):
         """Quantize real weights to codes; returns :class:`Quantized`.
 

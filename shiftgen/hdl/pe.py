@@ -51,7 +51,12 @@ class MacPE(wiring.Component):
             "a": In(act_shape),
             "w": In(weight_shape),
             "acc": Out(signed(cfg.acc_bits)),
+            **self.extra_members(),
         })
+
+    def extra_members(self):
+        """Ports a family adds to the foundation's (e.g. a decoder write port)."""
+        return {}
 
     def product(self, m):
         """The signed product of ``a`` and the weight, as ``(addend, carry)``.
