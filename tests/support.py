@@ -19,6 +19,15 @@ VARIANT_TEXTS = {
                      "params: {zero: true}\n",
     "uniform_unsigned_saturate": "family: uniform\npe: {act_bits: 5, weight_bits: 3, "
                                  "acc_bits: 8, act_signed: false, overflow: saturate}\n",
+    "sq_3bit_fixed": "family: sq\npe: {act_bits: 8, weight_bits: 3, acc_bits: 16}\n"
+                     "params: {qps: fixed, points: [0.0625, 0.25, 0.5625, 1.125]}\n",
+    "sq_4bit_fixed_option3": "family: sq\npe: {act_bits: 6, weight_bits: 4, acc_bits: 14}\n"
+                             "params: {universal_set: 3, qps: fixed, "
+                             "points: [0, 0.0625, 0.1875, 0.5, 0.75, 1.25, 1.5, 2]}\n",
+    "sq_external": "family: sq\npe: {act_bits: 8, weight_bits: 5, acc_bits: 16}\n"
+                   "params: {qps: external}\n",
+    "apot_7bit_sorted_unsigned": "family: apot\npe: {act_bits: 4, weight_bits: 7, acc_bits: 16, "
+                                 "act_signed: false}\nparams: {encoding: sorted}\n",
 }
 
 
