@@ -39,6 +39,13 @@ OPTIONS = {
 #: Subsets fitted at once; bounds the (S, N) work arrays whatever the weight count.
 _CHUNK = 2048
 
+#: Bound on subsets * grid points * points evaluated at once by :func:`_grid_start`.
+_GRID_BLOCK = 1 << 21
+
+#: Points of the fine scale grid, spanning one coarse step either side of the
+#: best coarse point (see :func:`_grid_start`).
+_FINE = 64
+
 #: Two subset losses closer than this times ``sum(w**2)`` count as tied. The
 #: prefix-sum loss of :meth:`SortedWeights.loss` is ``s2 - 2 a p s1 + a^2 p^2 n``,
 #: which cancels catastrophically near zero loss; without a tolerance, exactly
@@ -91,7 +98,7 @@ def decompose(option, value):
     ----------
     option : int
         1 to 5 (seed 003 Table 1).
-    value : Fraction, int or float
+    value : Fraction, int or float (not str or bool)
         A member of :func:`universal_set(option) <universal_set>`.
 
     Returns
@@ -107,10 +114,12 @@ def decompose(option, value):
     """
     option = _check_option(option)
     allowed = universal_set(option)
-    try:
-        v = Fraction(value)
-    except (TypeError, ValueError, OverflowError):
-        v = None
+    v = None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            v = Fraction(value)
+        except (ValueError, OverflowError):  # NaN, infinity
+            pass
     a, b = _terms(option)
     if v is not None:
         for ia, x in enumerate(a):
@@ -137,8 +146,8 @@ class QpsFit(NamedTuple):
     subsets : int
         Number of subsets searched.
     converged : bool
-        Whether the scale iteration converged for every subset searched (and
-        every channel), not only for the chosen one.
+        Whether the scale iteration kept for each subset (and channel)
+        converged, for every subset searched, not only for the chosen one.
     """
     points: tuple
     alpha: object
@@ -177,13 +186,55 @@ def _direct_loss(w, points, alpha):
     return float(np.sum((mags - alpha * p[idx]) ** 2))
 
 
-def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, max_iter=500):
+def _grid_start(sw, points, grid):
+    """Per subset, the scale with the least loss on a two-level geometric grid.
+
+    Coarse: ``grid`` scales from ``max|w| / max(S) / 20`` (the top point far
+    below the largest weight) to ``2 max|w| / min(S > 0)`` (every point but
+    the smallest beyond the largest weight). Fine: ``_FINE`` scales spanning
+    one coarse step either side of the best coarse one.
+    """
+    top = points[:, -1]
+    small = np.min(np.where(points > 0, points, np.inf), axis=1)
+    if sw.peak == 0 or not np.all(top > 0):  # all-zero weights or the subset {0}
+        return None
+    log_lo = np.log(sw.peak / top / 20)
+    log_hi = np.log(2 * sw.peak / small)
+    step = (log_hi - log_lo) / (grid - 1)
+    start = np.empty(len(points))
+    block = max(1, _GRID_BLOCK // (max(grid, _FINE) * points.shape[1]))
+    for i in range(0, len(points), block):
+        p, lo, st = points[i:i + block, None, :], log_lo[i:i + block], step[i:i + block]
+        rows = np.arange(len(p))
+        alphas = np.exp(lo[:, None] + st[:, None] * np.arange(grid))
+        best = alphas[rows, np.argmin(sw.loss(p, alphas), axis=1)]
+        alphas = best[:, None] * np.exp(st[:, None] * np.linspace(-1, 1, _FINE))
+        start[i:i + block] = alphas[rows, np.argmin(sw.loss(p, alphas), axis=1)]
+    return start
+
+
+def _fit_subsets(sw, points, tol, max_iter, grid):
+    """Eqs. 8-10 for every row of ``points``: the better of two starts."""
+    fit = sw.fit(points, tol=tol, max_iter=max_iter)
+    alpha, loss, converged = fit.alpha, fit.loss, fit.converged
+    start = _grid_start(sw, points, grid) if grid else None
+    if start is not None:
+        other = sw.fit(points, alpha0=start, tol=tol, max_iter=max_iter)
+        better = other.loss < loss
+        alpha = np.where(better, other.alpha, alpha)
+        loss = np.where(better, other.loss, loss)
+        converged = np.where(better, other.converged, converged)
+    return alpha, loss, converged
+
+
+def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, max_iter=500,
+                  grid=128):
     """FINDBESTQPS: the ``n_points``-subset of the universal set with least L2 error.
 
     Seed 003 Algorithm 1: for every ``n_points``-element subset ``S`` of the
     universal set, fit ``alpha`` by iterating eqs. 8-10 (nearest-point
-    assignment, then ``alpha = sum(|w| q) / sum(q**2)``) from
-    ``alpha0 = max|w| / max(S)``, score eq. 9 at that ``alpha``, keep the least.
+    assignment, then ``alpha = sum(|w| q) / sum(q**2)``), score eq. 9 at that
+    ``alpha``, keep the least.
 
     Parameters
     ----------
@@ -201,6 +252,13 @@ def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, 
     tol, max_iter
         Scale convergence tolerance and iteration cap, see
         :meth:`.scale.SortedWeights.fit` (seed 003 section 3.3 uses 1e-5).
+    grid : int
+        At least 2 (default 128): besides the paper's start, also iterate
+        from the best of a scale grid of this many coarse points and keep the
+        better fixed point (see Notes). The eq. 8-10 iteration alone stops in
+        local minima of the piecewise-quadratic loss and picks a worse QPS on
+        small layers; the grid start is never worse. 0: the paper's single
+        start only.
 
     Returns
     -------
@@ -208,6 +266,23 @@ def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, 
 
     Notes
     -----
+    The iteration of eqs. 8-10 stops at a fixed point, which is a local
+    minimum of the loss over ``alpha`` and often not the global one: the loss
+    is piecewise quadratic in ``alpha`` with a kink wherever a weight changes
+    its nearest point. The paper starts at ``alpha = 1`` (section 3.3) and
+    keeps that fixed point; here the single start is
+    ``alpha0 = max|w| / max(S)`` (the default of
+    :meth:`.scale.SortedWeights.fit`: the largest point on the largest
+    weight). With ``grid >= 2`` each subset's iteration also runs from the
+    best scale of a geometric grid (``grid`` coarse points, refined on 64
+    points around the best), and the lower loss is kept, so the result is
+    never worse than with ``grid=0``. On random Laplace layers of 100 to 500
+    weights (N = 2 and 3) it matched an exhaustive search over ``alpha`` and
+    subsets in every trial, where the single start alone missed the optimum
+    by more than 1e-6 relative in 40-50 % of them; at 1000 weights it missed
+    in a few percent of trials, by at most 4e-6 relative. It is not a proof
+    of global optimality.
+
     Subsets are visited in :func:`itertools.combinations` order over the
     ascending universal set. Subset losses within ``1e-12 * sum(w**2)`` of the
     least count as tied, and the first such subset wins. This matters for
@@ -218,10 +293,6 @@ def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, 
     The reported ``loss`` is recomputed directly over the weights for the
     chosen subset (the search ranks with prefix sums, which lose precision
     when the loss is tiny against ``sum(w**2)``).
-
-    The scale iteration finds a fixed point of eqs. 8-10, which for a given
-    subset need not be the global minimum over ``alpha``; this follows the
-    paper.
     """
     option = _check_option(option)
     w = _check_weights(weights)
@@ -235,6 +306,8 @@ def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, 
         raise ValueError(f"Tolerance must be a positive finite number, not {tol!r}")
     if not _is_int(max_iter) or max_iter < 1:
         raise ValueError(f"Maximum iterations must be a positive integer, not {max_iter!r}")
+    if not _is_int(grid) or not (grid == 0 or grid >= 2):
+        raise ValueError(f"Grid must be 0 or an integer of at least 2, not {grid!r}")
 
     if per_channel_axis is None:
         channels = w.reshape(1, -1)
@@ -253,23 +326,23 @@ def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, 
     points = np.array([float(x) for x in universe])[index_sets]
     n_subsets = len(points)
 
-    sorted_channels = [SortedWeights(c) for c in channels]
+    sorted_channels = [SortedWeights(c) for c in channels]  # sorted once per channel
     alphas = np.empty((len(channels), n_subsets))
     losses = np.zeros(n_subsets)
     converged = True
     for start in range(0, n_subsets, _CHUNK):
         chunk = points[start:start + _CHUNK]
         for c, sw in enumerate(sorted_channels):
-            fit = sw.fit(chunk, tol=tol, max_iter=max_iter)  # eqs. 8-10
-            alphas[c, start:start + _CHUNK] = fit.alpha
-            losses[start:start + _CHUNK] += fit.loss  # eq. 9
-            converged = converged and bool(np.all(fit.converged))
+            alpha, loss, done = _fit_subsets(sw, chunk, tol, max_iter, grid)  # eqs. 8-10
+            alphas[c, start:start + _CHUNK] = alpha
+            losses[start:start + _CHUNK] += loss  # eq. 9, summed over channels
+            converged = converged and bool(np.all(done))
 
+    # Algorithm 1, lines 4-6: keep the least loss (first of near-ties, see Notes).
     energy = float(np.sum(w * w))
     best = int(np.argmax(losses <= losses.min() + _TIE_RTOL * energy))
-    chosen = points[best]
     alpha = alphas[:, best]
-    loss = sum(_direct_loss(ch, chosen, a) for ch, a in zip(channels, alpha))
+    loss = sum(_direct_loss(ch, points[best], a) for ch, a in zip(channels, alpha))
     return QpsFit(
         points=tuple(universe[i] for i in index_sets[best]),
         alpha=float(alpha[0]) if per_channel_axis is None else alpha.copy(),
