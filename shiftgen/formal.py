@@ -82,7 +82,7 @@ def reference_verilog(spec, module=REF_TOP):
     table of the codebook, :func:`codebook_multiplier`), so the reference
     never follows the PE's structure.
     """
-    cb, pe = spec.codebook, spec.pe
+    pe = spec.pe
     A, W, ACC = pe.act_bits, pe.weight_bits, pe.acc_bits
     ref = spec.family.formal_reference(spec)
     M = ref.m_bits

@@ -6,7 +6,7 @@ import pytest
 
 from shiftgen.sim import exhaustive_stimulus, random_stimulus, simulate
 
-from .support import all_spec_params, shipped_spec
+from .support import all_spec_params
 
 
 @pytest.mark.parametrize("any_spec", all_spec_params(), indirect=True)

@@ -26,9 +26,10 @@ from amaranth.lib import data
 
 from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
+from ..hdl.shift_mux import shift_mux
 from ..hdl.sign import negate_if
 from ..schema import option
-from .base import Family, Quantized, nearest_codes
+from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
 
 __all__ = ["TERMS", "ApotParams", "ApotPE", "Apot"]
@@ -137,12 +138,8 @@ class ApotPE(MacPE):
                 shift += w
         width = len(a) + F + len(terms)
         total = 0
-        for options, index in zip(terms, indices):
-            copies = Array((a << (F - e)) if e is not None else Const(0, signed(width))
-                           for e in options)
-            term = Signal(signed(width))
-            m.d.comb += term.eq(copies[index])
-            total = total + term
+        for field, options, index in zip(_FIELD_NAMES, terms, indices):
+            total = total + shift_mux(m, a, options, index, F, width, name=f"term_{field}")
         magnitude = Signal(signed(width))
         m.d.comb += magnitude.eq(total)
         return negate_if(magnitude, self.w.sign)
@@ -185,9 +182,6 @@ class Apot(Family):
         if alpha is None:
             alpha = fit_scale(weights, mags / top).alpha
         x = np.clip(weights / alpha, -1.0, 1.0)
-        # Round the magnitude among the non-negative codes (levels in units of 2**-F).
-        mag_codes = nearest_codes(cb, np.abs(x) * top * 2.0 ** -cb.F, candidates=range(half))
-        negative = (x < 0) & (mags[mag_codes] != 0)
-        codes = mag_codes | (negative.astype(np.int64) << (spec.pe.weight_bits - 1))
+        codes = sign_magnitude_codes(cb, x * top * 2.0 ** -cb.F)
         # w ~ alpha * m / top, and the codebook says w ~ alpha' * 2**-F * m.
         return Quantized(codes, alpha * 2.0 ** cb.F / top, cb)

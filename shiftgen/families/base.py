@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["Family", "Quantized", "nearest_codes"]
+__all__ = ["Family", "Quantized", "nearest_codes", "sign_magnitude_codes"]
 
 
 class Quantized:
@@ -56,6 +56,20 @@ def nearest_codes(codebook, x, candidates=None):
     d_hi = np.abs(x - levels[hi])
     pick_hi = (d_hi < d_lo) | ((d_hi == d_lo) & (np.abs(levels[hi]) < np.abs(levels[lo])))
     return codes[np.where(pick_hi, hi, lo)]
+
+
+def sign_magnitude_codes(codebook, x):
+    """Sign-magnitude codes of the levels nearest to ``x`` (in level units).
+
+    The magnitude rounds to the nearest non-negative level (linear domain,
+    :func:`nearest_codes`); the sign bit is set for negative ``x`` unless the
+    level is zero, so a zero weight never gets the negative code.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    half = 1 << (codebook.weight_bits - 1)
+    mag_codes = nearest_codes(codebook, np.abs(x), candidates=range(half))
+    negative = (x < 0) & (codebook.table[mag_codes] != 0)
+    return mag_codes | (negative.astype(np.int64) << (codebook.weight_bits - 1))
 
 
 class Family:

@@ -15,7 +15,7 @@ from amaranth.lib import data
 from ..codebook import Codebook, sign_magnitude
 from ..hdl.pe import MacPE
 from ..schema import option
-from .base import Family, Quantized, nearest_codes
+from .base import Family, Quantized, sign_magnitude_codes
 
 __all__ = ["PotParams", "PotPE", "Pot"]
 
@@ -107,17 +107,16 @@ class Pot(Family):
             peak = float(np.max(np.abs(weights))) if weights.size else 0.0
             alpha = peak if peak > 0 else 1.0
         x = np.clip(weights / alpha, -1.0, 1.0)
-        mag = np.abs(x)
         if spec.params.rounding == "linear":
-            mag_codes = nearest_codes(cb, mag, candidates=range(e_max + 1))
-        else:
-            e_last = e_max - 1 if zero else e_max
-            with np.errstate(divide="ignore"):
-                e = np.floor(-np.log2(mag) + 0.5)
-            mag_codes = np.clip(np.nan_to_num(e, posinf=e_last), 0, e_last).astype(np.int64)
-            if zero:
-                smallest = 2.0 ** -(e_max - 1)
-                mag_codes = np.where(mag < smallest / 2, e_max, mag_codes)
+            return Quantized(sign_magnitude_codes(cb, x), alpha, cb)
+        mag = np.abs(x)
+        e_last = e_max - 1 if zero else e_max
+        with np.errstate(divide="ignore"):
+            e = np.floor(-np.log2(mag) + 0.5)
+        mag_codes = np.clip(np.nan_to_num(e, posinf=e_last), 0, e_last).astype(np.int64)
+        if zero:
+            smallest = 2.0 ** -(e_max - 1)
+            mag_codes = np.where(mag < smallest / 2, e_max, mag_codes)
         negative = (x < 0) & (cb.table[mag_codes] != 0)
         codes = mag_codes | (negative.astype(np.int64) << (n - 1))
         return Quantized(codes, alpha, cb)

@@ -26,9 +26,10 @@ from amaranth.lib.wiring import In
 
 from ..codebook import Codebook, minimal_F, sign_magnitude, signed_bits
 from ..hdl.pe import MacPE
+from ..hdl.shift_mux import shift_mux
 from ..hdl.sign import negate_if
 from ..schema import FieldError, option
-from .base import Family, Quantized, nearest_codes
+from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
 from .sq_search import OPTIONS, decompose, find_best_qps, universal_set
 
@@ -123,18 +124,9 @@ class SqPE(MacPE):
             m.d.comb += sel.eq(table[self.w.mag])
             sel_a, sel_b = sel[:ba], sel[ba:]
         width = len(a) + F + 1
-
-        def mux(exponents, select, name):
-            # Shifts by constants are wires; unused select values give 0.
-            copies = [(a << (F - e)) if e is not None else Const(0, signed(width))
-                      for e in exponents]
-            copies += [Const(0, signed(width))] * ((1 << len(select)) - len(copies))
-            term = Signal(signed(width), name=name)
-            m.d.comb += term.eq(Array(copies)[select])
-            return term
-
         magnitude = Signal(signed(width))
-        m.d.comb += magnitude.eq(mux(A, sel_a, "term_a") + mux(B, sel_b, "term_b"))
+        m.d.comb += magnitude.eq(shift_mux(m, a, A, sel_a, F, width, name="term_a") +
+                                 shift_mux(m, a, B, sel_b, F, width, name="term_b"))
         return negate_if(magnitude, self.w.sign)
 
 
@@ -299,7 +291,4 @@ class Sq(Family):
         alpha = alpha if alpha is not None else spec.params.alpha
         if alpha is None:
             alpha = fit_scale(weights, points).alpha
-        mag_codes = nearest_codes(cb, np.abs(weights) / alpha, candidates=range(half))
-        negative = (weights < 0) & (cb.table[mag_codes] != 0)
-        codes = mag_codes | (negative.astype(np.int64) << (spec.pe.weight_bits - 1))
-        return Quantized(codes, alpha, cb)
+        return Quantized(sign_magnitude_codes(cb, weights / alpha), alpha, cb)
