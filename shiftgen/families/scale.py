@@ -14,7 +14,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["ScaleFit", "SortedWeights", "fit_scale"]
+__all__ = ["ScaleFit", "SortedWeights", "fit_scale", "grid_start", "fit_two_starts"]
+
+#: Bound on subsets * grid points * points evaluated at once by :func:`grid_start`.
+_GRID_BLOCK = 1 << 21
+
+#: Points of the fine scale grid, spanning one coarse step either side of the
+#: best coarse point (see :func:`grid_start`).
+_FINE = 64
+
 
 
 class ScaleFit(NamedTuple):
@@ -117,7 +125,55 @@ class SortedWeights:
         return ScaleFit(alpha, loss, iterations, done)
 
 
-def fit_scale(weights, points, alpha0=None, tol=1e-5, max_iter=500):
+def grid_start(sw, points, grid):
+    """Per subset, the scale with the least loss on a two-level geometric grid.
+
+    Coarse: ``grid`` scales from ``max|w| / max(S) / 20`` (the top point far
+    below the largest weight) to ``2 max|w| / min(S > 0)`` (every point but
+    the smallest beyond the largest weight). Fine: ``_FINE`` scales spanning
+    one coarse step either side of the best coarse one.
+    """
+    top = points[:, -1]
+    small = np.min(np.where(points > 0, points, np.inf), axis=1)
+    if sw.peak == 0 or not np.all(top > 0):  # all-zero weights or the subset {0}
+        return None
+    log_lo = np.log(sw.peak / top / 20)
+    log_hi = np.log(2 * sw.peak / small)
+    step = (log_hi - log_lo) / (grid - 1)
+    start = np.empty(len(points))
+    block = max(1, _GRID_BLOCK // (max(grid, _FINE) * points.shape[1]))
+    for i in range(0, len(points), block):
+        p, lo, st = points[i:i + block, None, :], log_lo[i:i + block], step[i:i + block]
+        rows = np.arange(len(p))
+        alphas = np.exp(lo[:, None] + st[:, None] * np.arange(grid))
+        best = alphas[rows, np.argmin(sw.loss(p, alphas), axis=1)]
+        alphas = best[:, None] * np.exp(st[:, None] * np.linspace(-1, 1, _FINE))
+        start[i:i + block] = alphas[rows, np.argmin(sw.loss(p, alphas), axis=1)]
+    return start
+
+
+def fit_two_starts(sw, points, tol, max_iter, grid):
+    """Eqs. 8-10 for every row of ``points``: the better of two starts.
+
+    One start is the default of :meth:`SortedWeights.fit`, the other the
+    :func:`grid_start`; each row keeps the fit with the lower loss, so the
+    result is never worse than the single start.
+
+    Returns
+    -------
+    ScaleFit
+        Arrays over the rows of ``points``.
+    """
+    fit = sw.fit(points, tol=tol, max_iter=max_iter)
+    start = grid_start(sw, points, grid) if grid else None
+    if start is None:
+        return fit
+    other = sw.fit(points, alpha0=start, tol=tol, max_iter=max_iter)
+    better = other.loss < fit.loss
+    return ScaleFit(*(np.where(better, o, f) for o, f in zip(other, fit)))
+
+
+def fit_scale(weights, points, alpha0=None, tol=1e-5, max_iter=500, grid=128):
     """Fit the scale of ``points`` to ``weights`` (seed 003 eqs. 8-10).
 
     Parameters
@@ -126,11 +182,22 @@ def fit_scale(weights, points, alpha0=None, tol=1e-5, max_iter=500):
     points : array_like of float
         Non-negative quantization points, any order (the negative side mirrors).
     alpha0, tol, max_iter
-        See :meth:`SortedWeights.fit`.
+        See :meth:`SortedWeights.fit`. With ``alpha0`` the iteration runs from
+        there alone.
+    grid : int
+        Also iterate from the best scale of a grid of this many points and
+        keep the better fixed point (:func:`fit_two_starts`); 0 for the
+        paper's single start. The loss is piecewise quadratic in alpha and a
+        single start can stop in a local minimum.
 
     Returns
     -------
     ScaleFit
     """
-    return SortedWeights(weights).fit(np.sort(np.asarray(points, dtype=np.float64)),
-                                      alpha0, tol, max_iter)
+    sw = SortedWeights(weights)
+    p = np.sort(np.asarray(points, dtype=np.float64))
+    if alpha0 is not None or not grid:
+        return sw.fit(p, alpha0, tol, max_iter)
+    fit = fit_two_starts(sw, p[None, :], tol, max_iter, grid)
+    return ScaleFit(float(fit.alpha[0]), float(fit.loss[0]), int(fit.iterations[0]),
+                    bool(fit.converged[0]))

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .scale import SortedWeights
+from .scale import SortedWeights, fit_two_starts
 
 __all__ = ["OPTIONS", "QpsFit", "universal_set", "decompose", "find_best_qps"]
 
@@ -38,13 +38,6 @@ OPTIONS = {
 
 #: Subsets fitted at once; bounds the (S, N) work arrays whatever the weight count.
 _CHUNK = 2048
-
-#: Bound on subsets * grid points * points evaluated at once by :func:`_grid_start`.
-_GRID_BLOCK = 1 << 21
-
-#: Points of the fine scale grid, spanning one coarse step either side of the
-#: best coarse point (see :func:`_grid_start`).
-_FINE = 64
 
 #: Two subset losses closer than this times ``sum(w**2)`` count as tied. The
 #: prefix-sum loss of :meth:`SortedWeights.loss` is ``s2 - 2 a p s1 + a^2 p^2 n``,
@@ -186,47 +179,6 @@ def _direct_loss(w, points, alpha):
     return float(np.sum((mags - alpha * p[idx]) ** 2))
 
 
-def _grid_start(sw, points, grid):
-    """Per subset, the scale with the least loss on a two-level geometric grid.
-
-    Coarse: ``grid`` scales from ``max|w| / max(S) / 20`` (the top point far
-    below the largest weight) to ``2 max|w| / min(S > 0)`` (every point but
-    the smallest beyond the largest weight). Fine: ``_FINE`` scales spanning
-    one coarse step either side of the best coarse one.
-    """
-    top = points[:, -1]
-    small = np.min(np.where(points > 0, points, np.inf), axis=1)
-    if sw.peak == 0 or not np.all(top > 0):  # all-zero weights or the subset {0}
-        return None
-    log_lo = np.log(sw.peak / top / 20)
-    log_hi = np.log(2 * sw.peak / small)
-    step = (log_hi - log_lo) / (grid - 1)
-    start = np.empty(len(points))
-    block = max(1, _GRID_BLOCK // (max(grid, _FINE) * points.shape[1]))
-    for i in range(0, len(points), block):
-        p, lo, st = points[i:i + block, None, :], log_lo[i:i + block], step[i:i + block]
-        rows = np.arange(len(p))
-        alphas = np.exp(lo[:, None] + st[:, None] * np.arange(grid))
-        best = alphas[rows, np.argmin(sw.loss(p, alphas), axis=1)]
-        alphas = best[:, None] * np.exp(st[:, None] * np.linspace(-1, 1, _FINE))
-        start[i:i + block] = alphas[rows, np.argmin(sw.loss(p, alphas), axis=1)]
-    return start
-
-
-def _fit_subsets(sw, points, tol, max_iter, grid):
-    """Eqs. 8-10 for every row of ``points``: the better of two starts."""
-    fit = sw.fit(points, tol=tol, max_iter=max_iter)
-    alpha, loss, converged = fit.alpha, fit.loss, fit.converged
-    start = _grid_start(sw, points, grid) if grid else None
-    if start is not None:
-        other = sw.fit(points, alpha0=start, tol=tol, max_iter=max_iter)
-        better = other.loss < loss
-        alpha = np.where(better, other.alpha, alpha)
-        loss = np.where(better, other.loss, loss)
-        converged = np.where(better, other.converged, converged)
-    return alpha, loss, converged
-
-
 def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, max_iter=500,
                   grid=128):
     """FINDBESTQPS: the ``n_points``-subset of the universal set with least L2 error.
@@ -333,7 +285,8 @@ def find_best_qps(weights, n_points, option=5, per_channel_axis=None, tol=1e-5, 
     for start in range(0, n_subsets, _CHUNK):
         chunk = points[start:start + _CHUNK]
         for c, sw in enumerate(sorted_channels):
-            alpha, loss, done = _fit_subsets(sw, chunk, tol, max_iter, grid)  # eqs. 8-10
+            fit = fit_two_starts(sw, chunk, tol, max_iter, grid)  # eqs. 8-10
+            alpha, loss, done = fit.alpha, fit.loss, fit.converged
             alphas[c, start:start + _CHUNK] = alpha
             losses[start:start + _CHUNK] += loss  # eq. 9, summed over channels
             converged = converged and bool(np.all(done))
