@@ -79,19 +79,35 @@ def legalize(module):
             _set_operand(cell, "A", _param(p["Y_WIDTH"]), _param(p["A_SIGNED"]))
 
     read = set()
+    driven_by = {}  # bit -> all output bits of the cell that drives it
     for cell in module["cells"].values():
         for port, bits in cell["connections"].items():
             if cell["port_directions"].get(port) == "input":
                 read.update(b for b in bits if isinstance(b, int))
+            else:
+                outputs = frozenset(b for b in bits if isinstance(b, int))
+                for b in outputs:
+                    driven_by[b] = outputs
     ports = module["ports"]
+    named = set()
     for port in ports.values():
+        named.update(b for b in port["bits"] if isinstance(b, int))
         if port["direction"] == "output":
             read.update(b for b in port["bits"] if isinstance(b, int))
-    for name in list(module["netnames"]):
+    # A wire keeps its name only if it owns its bits outright: each read, none
+    # named twice, and no cell output only partly covered. Otherwise Yosys
+    # writes alias assignments whose bits nobody reads (UNUSEDSIGNAL).
+    for name in sorted(module["netnames"], key=lambda n: (n not in ports, n)):
+        if name in ports:
+            continue
         bits = module["netnames"][name]["bits"]
-        keep = name in ports or (
-            all(isinstance(b, int) and b in read for b in bits) and len(set(bits)) == len(bits))
-        if not keep:
+        own = set(bits)
+        keep = (all(isinstance(b, int) and b in read for b in bits)
+                and len(own) == len(bits) and not own & named
+                and all(driven_by.get(b, frozenset()) <= own for b in bits))
+        if keep:
+            named |= own
+        else:
             del module["netnames"][name]
 
 

@@ -26,6 +26,13 @@ VARIANT_TEXTS = {
                              "points: [0, 0.0625, 0.1875, 0.5, 0.75, 1.25, 1.5, 2]}\n",
     "sq_external": "family: sq\npe: {act_bits: 8, weight_bits: 5, acc_bits: 16}\n"
                    "params: {qps: external}\n",
+    "jlq_ternary_jumping": "family: jlq\npe: {act_bits: 8, weight_bits: 3, acc_bits: 16}\n"
+                           "params: {s: 2, i: -1, zero: true}\n",
+    "jlq_4bit_s3_unsigned_saturate": "family: jlq\npe: {act_bits: 6, weight_bits: 4, "
+                                     "acc_bits: 30, act_signed: false, overflow: saturate}\n"
+                                     "params: {s: 3, i: 1}\n",
+    "jlq_4bit_shifter_dezero": "family: jlq\npe: {act_bits: 6, weight_bits: 4, acc_bits: 30}\n"
+                               "params: {s: 3, i: 1, style: shifter}\n",
     "apot_7bit_sorted_unsigned": "family: apot\npe: {act_bits: 4, weight_bits: 7, acc_bits: 16, "
                                  "act_signed: false}\nparams: {encoding: sorted}\n",
 }

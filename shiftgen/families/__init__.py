@@ -1,6 +1,7 @@
 """The quantizer families. Adding one: a new module and a line here."""
 
 from .apot import Apot
+from .jlq import Jlq
 from .pot import Pot
 from .sq import Sq
 from .uniform import Uniform
@@ -13,4 +14,5 @@ FAMILIES = {family.name: family for family in (
     Pot(),
     Apot(),
     Sq(),
+    Jlq(),
 )}

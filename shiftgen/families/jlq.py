@@ -1,0 +1,150 @@
+"""``jlq``: jumping log quantization (seed 004).
+
+A code is a sign bit over a magnitude code ``x`` in ``[0, 2**(n-1) - 1]``
+whose level is ``2**(i - s*x)`` (seed 004 section III; its example, 3-bit,
+``s = 2``, ``i = -1``, gives ``2**-1, 2**-3, 2**-5, 2**-7``). The default is
+binary sign, "weight de-zero" (section III-B): every code is a power of two.
+With ``zero: true`` (ternary sign) the largest ``x`` stands for zero, as in
+the paper's ternary example ``(+-2**0, +-2**-1, +-2**-2, 0)``.
+
+PE styles (section V, Table VIII):
+
+- ``jumping``: one barrel-shifter stage per bit of ``x``, stage ``j``
+  shifting by ``s * 2**j``; the constant pre-shift is wiring; no zero MUX
+  under de-zero; the sign is folded into the accumulator's carry-in.
+- ``shifter``: the traditional shifter-based PE: the shift amount ``s*x`` as
+  a binary number into a full barrel shifter, a zero MUX and a separate
+  negation.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.hdl import Cat, Const, Mux, Signal, signed
+from amaranth.lib import data
+
+from ..codebook import Codebook, sign_magnitude
+from ..hdl.pe import MacPE
+from ..schema import option
+from .base import Family, Quantized
+
+__all__ = ["JlqParams", "JlqPE", "Jlq"]
+
+
+@dataclass(frozen=True)
+class JlqParams:
+    """The ``params`` section of a ``jlq`` spec.
+
+    Members
+    -------
+    s : int
+        Jumping step (seed 004 section III).
+    i : int
+        Scaling exponent (the pre-shift): the largest level is ``2**i``.
+    zero : bool
+        Ternary sign: the largest ``x`` is zero (default false, de-zero).
+    style : str
+        ``jumping`` (the JLQ PE, default) or ``shifter`` (the traditional
+        shifter-based PE of Table VIII).
+    alpha : float
+        Scale of the weights (default 1: seed 004 takes weights in [-1, 1]).
+    """
+    s: int = option(int, min=1, max=8)
+    i: int = option(int, min=-24, max=8)
+    zero: bool = option(bool, default=False)
+    style: str = option(str, default="jumping", choices=("jumping", "shifter"))
+    alpha: float = option(float, default=1.0, min=0)
+
+
+def _layout(params, weight_bits):
+    """(largest x, F, shift of code x = F + i - s*x at x = 0)."""
+    x_max = (1 << (weight_bits - 1)) - 1
+    x_last = x_max - 1 if params.zero else x_max  # last code with a non-zero level
+    F = max(0, params.s * x_last - params.i)
+    return x_max, x_last, F
+
+
+class JlqPE(MacPE):
+    """JLQ PE: jumping barrel shifter or the traditional shifter baseline."""
+
+    def __init__(self, spec):
+        self.weight_shape = data.StructLayout({"x": spec.pe.weight_bits - 1, "sign": 1})
+        super().__init__(spec)
+
+    def product(self, m):
+        p = self.spec.params
+        x_max, x_last, F = _layout(p, self.spec.pe.weight_bits)
+        top = F + p.i  # shift of code x = 0: top - s*x >= 0 for every non-zero code
+        a = self.act_as_signed()
+        x, sign = self.w.x, self.w.sign
+        is_zero = (x == x_max) if p.zero else Const(0, 1)
+        if p.style == "jumping":
+            # Shift left by s * (x_last - x) = s * ~x when x spans its full range; the
+            # stages take the bits of x_last - x, and the remaining pre-shift
+            # top - s * x_last is wiring. The activation is inverted when negative and
+            # ones are shifted in, which gives ~(a << k); the carry-in adds the 1.
+            distance = Signal(len(x))
+            m.d.comb += distance.eq(x_last - x)
+            negative = sign & ~is_zero
+            t = (a.as_unsigned() ^ negative.replicate(len(a))).as_signed()
+            for j in range(len(x)):
+                k = p.s << j
+                shifted = Cat(negative.replicate(k), t).as_signed()
+                stage = Signal(signed(len(shifted)), name=f"stage{j}")
+                m.d.comb += stage.eq(Mux(distance[j], shifted, t))
+                t = stage
+            pre = top - p.s * x_last
+            product = Cat(negative.replicate(pre), t).as_signed() if pre else t
+            if p.zero:
+                product = Mux(is_zero, 0, product)
+            return product, negative
+        # Traditional shifter PE: amount as a number, full barrel shifter, zero MUX, negation.
+        amount = Signal(range(top + 1))
+        m.d.comb += amount.eq(top - p.s * x)
+        magnitude = Signal(signed(len(a) + top))
+        m.d.comb += magnitude.eq(Mux(is_zero, 0, a << amount))
+        return Mux(sign, -magnitude, magnitude), 0
+
+
+class Jlq(Family):
+    name = "jlq"
+    Params = JlqParams
+    weight_bits = (2, 5)
+
+    def codebook(self, params, weight_bits):
+        x_max, x_last, F = _layout(params, weight_bits)
+        mags = [0 if x > x_last else 1 << (F + params.i - params.s * x)
+                for x in range(x_max + 1)]
+        return Codebook(family=self.name, weight_bits=weight_bits, F=F,
+                        multipliers=sign_magnitude(weight_bits, mags),
+                        params={"s": params.s, "i": params.i, "zero": params.zero,
+                                "style": params.style},
+                        fields={"x": weight_bits - 1, "sign": 1})
+
+    def pe(self, spec):
+        return JlqPE(spec)
+
+    def quantize(self, spec, weights, alpha=None):
+        """Clip to the level range and round in the log domain.
+
+        ``x = round((i - log2|w / alpha|) / s)``, clipped to the codes. JLQ is
+        built on DeepShift-Q (seed 004 section IV), which rounds exponents,
+        and its levels are spaced by factors of ``2**s``: a log-domain decision
+        point (the geometric mean of two levels) keeps the relative error
+        symmetric across a jump. With ``zero``, a weight below half the
+        smallest level goes to zero.
+        """
+        p = spec.params
+        cb = spec.codebook
+        n = spec.pe.weight_bits
+        x_max, x_last, F = _layout(p, n)
+        alpha = p.alpha if alpha is None else alpha
+        w = np.asarray(weights, dtype=np.float64) / alpha
+        mag = np.abs(w)
+        with np.errstate(divide="ignore"):
+            x = np.floor((p.i - np.log2(mag)) / p.s + 0.5)
+        x = np.clip(np.nan_to_num(x, posinf=x_last), 0, x_last).astype(np.int64)
+        if p.zero:
+            x = np.where(mag < 2.0 ** (p.i - p.s * x_last) / 2, x_max, x)
+        negative = (w < 0) & (cb.table[x] != 0)
+        return Quantized(x | (negative.astype(np.int64) << (n - 1)), alpha, cb)
