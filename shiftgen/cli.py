@@ -64,6 +64,14 @@ def _parser():
                    help="spec to write (default: <spec stem>_fit.yaml in the current directory)")
     p.add_argument("--json", action="store_true",
                    help='print {"qps": [...], "alpha": ..., "loss": ...}')
+
+    p = sub.add_parser("jlq-snr", help="the SNR estimate of seed 004 section III-A for JLQ "
+                                       "levels 2^(i - s*x)")
+    p.add_argument("--s", type=int, required=True, help="jumping step")
+    p.add_argument("--i", type=int, required=True, help="scaling exponent")
+    p.add_argument("--bits", type=int, required=True, help="weight bits, sign included")
+    p.add_argument("--zero", action="store_true", help="ternary sign (a zero level)")
+    p.add_argument("--json", action="store_true", help='print {"snr_db": x}')
     return parser
 
 
@@ -172,6 +180,23 @@ def _fit(args):
     return 0
 
 
+def _jlq_snr(args):
+    from .errors import InputError
+    from .families.jlq_snr import snr_db
+
+    try:
+        value = snr_db(args.s, args.i, args.bits, zero=args.zero)
+    except ValueError as e:
+        raise InputError(f"jlq-snr: {e}") from None
+    if args.json:
+        print(json.dumps({"snr_db": value}))
+    else:
+        sign = "ternary" if args.zero else "binary"
+        print(f"JLQ s={args.s} i={args.i} {args.bits}-bit {sign} sign: SNR {value:.2f} dB "
+              f"(Gaussian weights, delta = 0.05; seed 004 section III-A)")
+    return 0
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -182,6 +207,8 @@ def main(argv=None):
             return _verify(args)
         if args.command == "fit":
             return _fit(args)
+        if args.command == "jlq-snr":
+            return _jlq_snr(args)
     except ShiftgenError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

@@ -165,3 +165,16 @@ def test_fit_refuses_a_family_without_parameters(tmp_path):
                     cwd=tmp_path)
     assert proc.returncode == 2
     assert "family 'pot' has no parameters to fit" in proc.stderr
+
+
+def test_jlq_snr_json(tmp_path):
+    proc = shiftgen("jlq-snr", "--s", "2", "--i", "-4", "--bits", "2", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    # seed 004 Table I: s = 2, i = -4, 2-bit: 8.76 dB.
+    assert json.loads(proc.stdout)["snr_db"] == pytest.approx(8.76, abs=0.05)
+
+
+def test_jlq_snr_bad_argument_exits_2(tmp_path):
+    proc = shiftgen("jlq-snr", "--s", "0", "--i", "-1", "--bits", "3", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: jlq-snr: ") and proc.stderr.count("\n") == 1

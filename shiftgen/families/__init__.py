@@ -1,6 +1,7 @@
 """The quantizer families. Adding one: a new module and a line here."""
 
 from .apot import Apot
+from .ausn import Ausn
 from .jlq import Jlq
 from .pot import Pot
 from .sq import Sq
@@ -15,4 +16,5 @@ FAMILIES = {family.name: family for family in (
     Apot(),
     Sq(),
     Jlq(),
+    Ausn(),
 )}

@@ -1,0 +1,165 @@
+"""``ausn``: approximately uniform quantization by superposing powers of two (seed 001).
+
+A code has a sign bit, a basic part of ``B0`` bits and subdivision parts of
+``B1, B2, ...`` bits (section 4.1), packed with the basic part lowest. Part
+``j`` selects ``v_j`` from ``{0, 2**-1, ..., 2**-(2**Bj - 1)}`` (code 0 is the
+0 entry) and the level is ``sum_t prod_{j <= t} v_j`` (eq. 4): each superposed
+term is the previous one scaled down again, so a zero part ends the sum.
+
+PE styles (Table 4):
+
+- ``superposition``: decoder-free. The parts drive shifters whose amounts are
+  the running sums of the exponents; the terms are added, signed and
+  accumulated.
+- ``decoder``: the "shifter & adder, needs decoder" baseline: the code is the
+  rank of the level among the distinct levels, and a decoder ROM maps it to
+  the parts in front of the same datapath.
+"""
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+
+from amaranth.hdl import Array, Const, Mux, Signal, signed
+from amaranth.lib import data
+
+from ..codebook import Codebook, minimal_F, sign_magnitude
+from ..hdl.pe import MacPE
+from ..hdl.sign import negate_if
+from ..schema import FieldError, option
+from .base import Family
+
+__all__ = ["AusnParams", "AusnPE", "Ausn", "part_codes", "superposed_level"]
+
+
+@dataclass(frozen=True)
+class AusnParams:
+    """The ``params`` section of an ``ausn`` spec.
+
+    Members
+    -------
+    basic : int
+        ``B0``, bits of the basic part.
+    sub : list of int
+        ``B1, B2, ...``, bits of each subdivision part.
+    style : str
+        ``superposition`` (default, decoder-free) or ``decoder`` (baseline).
+    """
+    basic: int = option(int, min=1, max=4)
+    sub: tuple = option(list, default=(1,), min=1, max=3)
+    style: str = option(str, default="superposition", choices=("superposition", "decoder"))
+
+
+def superposed_level(parts):
+    """Eq. 4: ``sum_t prod_{j <= t} 2**-q_j`` for part codes ``q_j`` (0 ends the sum)."""
+    level, term = Fraction(0), Fraction(1)
+    for q in parts:
+        if q == 0:
+            break
+        term /= 1 << q
+        level += term
+    return level
+
+
+def part_codes(widths):
+    """Every magnitude code's part codes, in code order (basic part lowest)."""
+    out = []
+    for code in range(1 << sum(widths)):
+        parts, shift = [], 0
+        for w in widths:
+            parts.append((code >> shift) & ((1 << w) - 1))
+            shift += w
+        out.append(tuple(parts))
+    return out
+
+
+def _widths(params):
+    return (params.basic, *params.sub)
+
+
+def _magnitude_table(params):
+    """Per magnitude code: (part codes, level)."""
+    table = [(parts, superposed_level(parts)) for parts in part_codes(_widths(params))]
+    if params.style == "superposition":
+        return table
+    # Decoder baseline: dense rank code over the distinct levels; spare codes are 0.
+    first = {}
+    for parts, level in table:
+        first.setdefault(level, parts)
+    ranked = sorted(first.items())
+    zero = tuple(0 for _ in _widths(params))
+    ranked += [(Fraction(0), zero)] * (len(table) - len(ranked))
+    return [(parts, level) for level, parts in ranked]
+
+
+class AusnPE(MacPE):
+    """Superposition adder: one shifter per part, amounts are running exponent sums."""
+
+    def __init__(self, spec):
+        widths = _widths(spec.params)
+        if spec.params.style == "superposition":
+            self.weight_shape = data.StructLayout(
+                {"basic": widths[0], **{f"sub{k + 1}": w for k, w in enumerate(widths[1:])},
+                 "sign": 1})
+        else:
+            self.weight_shape = data.StructLayout({"rank": sum(widths), "sign": 1})
+        super().__init__(spec)
+
+    def product(self, m):
+        p = self.spec.params
+        widths = _widths(p)
+        F = self.spec.codebook.F
+        a = self.act_as_signed()
+        if p.style == "superposition":
+            parts = [self.w.basic] + [self.w[f"sub{k + 1}"] for k in range(len(widths) - 1)]
+        else:
+            table = _magnitude_table(p)
+            offsets = [sum(widths[:k]) for k in range(len(widths))]
+            rom = Array(Const(sum(q << o for q, o in zip(parts, offsets)), sum(widths))
+                        for parts, _ in table)
+            fields = Signal(sum(widths))
+            m.d.comb += fields.eq(rom[self.w.rank])
+            parts = [fields[o:o + w] for o, w in zip(offsets, widths)]
+        width = len(a) + F + 1
+        wide = Signal(signed(len(a) + F))
+        m.d.comb += wide.eq(a << F)  # the pre-shift is wiring
+        total, running, alive = 0, 0, Const(1, 1)
+        for k, q in enumerate(parts):
+            running = running + q  # shift of term k: q_0 + ... + q_k (<= F)
+            alive = alive & (q != 0)
+            amount = Signal(range(F + 1), name=f"shift{k}")
+            m.d.comb += amount.eq(running)
+            term = Signal(signed(width), name=f"term{k}")
+            m.d.comb += term.eq(Mux(alive, wide >> amount, 0))
+            total = total + term
+        magnitude = Signal(signed(width + len(parts)))
+        m.d.comb += magnitude.eq(total)
+        return negate_if(magnitude, self.w.sign)
+
+
+class Ausn(Family):
+    name = "ausn"
+    Params = AusnParams
+    weight_bits = (2, 9)
+
+    def check(self, params, pe):
+        need = 1 + sum(_widths(params))
+        if pe.weight_bits != need:
+            raise FieldError("pe.weight_bits", f"must be {need} (sign + basic {params.basic} "
+                             f"+ sub {list(params.sub)}), not {pe.weight_bits}")
+        if not params.sub:
+            raise FieldError("params.sub", "must list at least one subdivision part")
+
+    def codebook(self, params, weight_bits):
+        table = _magnitude_table(params)
+        widths = _widths(params)
+        F = minimal_F([Fraction(1, 1 << sum((1 << w) - 1 for w in widths))] +
+                      [level for _, level in table])
+        mags = [int(level * (1 << F)) for _, level in table]
+        fields = {"basic": params.basic, "sub": list(params.sub)}
+        return Codebook(family=self.name, weight_bits=weight_bits, F=F,
+                        multipliers=sign_magnitude(weight_bits, mags),
+                        params={"style": params.style}, fields=fields)
+
+    def pe(self, spec):
+        return AusnPE(spec)
