@@ -161,7 +161,7 @@ def _fit(args):
     doc["params"] = {**(doc.get("params") or {}), **updates}
     out = Path(args.out) if args.out else Path(f"{Path(args.spec).stem}_fit.yaml")
     header = (f"# Fitted by 'shiftgen fit' to {Path(args.weights).name} ({weights.size} weights): "
-              f"L2 loss {summary['loss']:.6g}.\n")
+              f"loss {summary['loss']:.6g}.\n")
     text = header + yaml.safe_dump(doc, sort_keys=False, default_flow_style=None)
     parse_spec(text, path=out)  # what we write must load
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -173,10 +173,16 @@ def _fit(args):
     if args.json:
         print(json.dumps(summary))
     else:
-        alpha = summary["alpha"]
-        alpha_text = f"{alpha:.6g}" if isinstance(alpha, float) else f"{len(alpha)} per channel"
-        print(f"{spec.name}: QPS {summary['qps']}, alpha {alpha_text}, loss "
-              f"{summary['loss']:.6g} ({summary['subsets']} subsets in {seconds:.2f} s) -> {out}")
+        shown = []
+        for key, value in summary.items():
+            if key in ("spec", "seconds", "candidates"):
+                continue
+            if isinstance(value, list) and len(value) > 8:
+                value = f"{len(value)} values"  # per-channel alphas
+            elif isinstance(value, float):
+                value = f"{value:.6g}"
+            shown.append(f"{key} {value}")
+        print(f"{spec.name}: {', '.join(shown)} ({seconds:.2f} s) -> {out}")
     return 0
 
 

@@ -178,3 +178,15 @@ def test_jlq_snr_bad_argument_exits_2(tmp_path):
     proc = shiftgen("jlq-snr", "--s", "0", "--i", "-1", "--bits", "3", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: jlq-snr: ") and proc.stderr.count("\n") == 1
+
+
+def test_fit_ausn_chooses_the_split(tmp_path):
+    weights = _conv_weights(tmp_path)
+    proc = shiftgen("fit", str(ROOT / "specs" / "ausn_8x5.yaml"), "--weights", str(weights),
+                    "--json", "--out", "fitted.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    spec = load_spec(tmp_path / "fitted.yaml")
+    assert (spec.params.basic, list(spec.params.sub)) == (summary["basic"], summary["sub"])
+    assert spec.params.basic + sum(spec.params.sub) == 4
+    assert summary["loss"] == min(c["error"] for c in summary["candidates"])

@@ -16,10 +16,10 @@ PE styles (Table 4):
   the parts in front of the same datapath.
 """
 
-import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 from amaranth.hdl import Array, Const, Mux, Signal, signed
 from amaranth.lib import data
 
@@ -27,9 +27,10 @@ from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
 from ..hdl.sign import negate_if
 from ..schema import FieldError, option
-from .base import Family
+from .ausn_quant import adaptive_allocation, ausn_levels, quantize, unpack
+from .base import Family, Quantized
 
-__all__ = ["AusnParams", "AusnPE", "Ausn", "part_codes", "superposed_level"]
+__all__ = ["AusnParams", "AusnPE", "Ausn"]
 
 
 @dataclass(frozen=True)
@@ -50,36 +51,19 @@ class AusnParams:
     style: str = option(str, default="superposition", choices=("superposition", "decoder"))
 
 
-def superposed_level(parts):
-    """Eq. 4: ``sum_t prod_{j <= t} 2**-q_j`` for part codes ``q_j`` (0 ends the sum)."""
-    level, term = Fraction(0), Fraction(1)
-    for q in parts:
-        if q == 0:
-            break
-        term /= 1 << q
-        level += term
-    return level
-
-
-def part_codes(widths):
-    """Every magnitude code's part codes, in code order (basic part lowest)."""
-    out = []
-    for code in range(1 << sum(widths)):
-        parts, shift = [], 0
-        for w in widths:
-            parts.append((code >> shift) & ((1 << w) - 1))
-            shift += w
-        out.append(tuple(parts))
-    return out
-
-
 def _widths(params):
     return (params.basic, *params.sub)
 
 
+def _fields(params):
+    return (params.basic, list(params.sub))
+
+
 def _magnitude_table(params):
-    """Per magnitude code: (part codes, level)."""
-    table = [(parts, superposed_level(parts)) for parts in part_codes(_widths(params))]
+    """Per magnitude code: (part codes, level), from eq. 4 (:func:`.ausn_quant.ausn_levels`)."""
+    fields = _fields(params)
+    table = [(tuple(unpack(code, fields)), level)
+             for code, level in sorted(ausn_levels(fields).items())]
     if params.style == "superposition":
         return table
     # Decoder baseline: dense rank code over the distinct levels; spare codes are 0.
@@ -163,3 +147,36 @@ class Ausn(Family):
 
     def pe(self, spec):
         return AusnPE(spec)
+
+    def quantize(self, spec, weights, alpha=None):
+        """PreConvert (eqs. 1-3) and Algorithm 1 (seed 001 section 4.2).
+
+        Algorithm 1 takes the largest basis value not above the remainder at
+        each step, so it rounds the magnitude down to a level. Only the
+        ``superposition`` coding is quantized (the decoder baseline's rank
+        code stands for the same levels).
+        """
+        if spec.params.style != "superposition":
+            raise ValueError("Quantizing uses the superposition coding; the decoder "
+                             "baseline has the same levels under rank codes")
+        fields = _fields(spec.params)
+        q = quantize(weights, fields, scale=alpha)
+        n = sum(_widths(spec.params))
+        codes = np.asarray(q.codes, dtype=np.int64) | (np.asarray(q.signs, dtype=np.int64) << n)
+        return Quantized(codes, q.scale, spec.codebook)
+
+    def fit(self, spec, weights, per_channel_axis=None):
+        """The basic/subdivision split of section 4.3 for these weights (eq. 5)."""
+        from ..errors import InputError
+        if per_channel_axis is not None:
+            raise InputError("ausn fit chooses one split per layer; --per-channel does not apply")
+        result = adaptive_allocation(weights, spec.pe.weight_bits - 1)
+        basic, sub = result.fields
+        table = [{"basic": row.fields[0], "sub": list(row.fields[1]),
+                  "clipping_error": float(row.clipping_error),
+                  "rounding_error": float(row.rounding_error), "error": float(row.error)}
+                 for row in result.table]
+        best = min(table, key=lambda r: r["error"])
+        return ({"basic": int(basic), "sub": [int(b) for b in sub]},
+                {"basic": int(basic), "sub": [int(b) for b in sub], "loss": best["error"],
+                 "candidates": table})

@@ -5,7 +5,9 @@ from fractions import Fraction
 import pytest
 
 from shiftgen.errors import SpecError
-from shiftgen.families.ausn import part_codes, superposed_level
+import numpy as np
+
+from shiftgen.families.ausn_quant import ausn_level, unpack
 from shiftgen.spec import parse_spec
 
 
@@ -16,18 +18,29 @@ def ausn(bits=4, basic=2, sub="[1]", style="superposition"):
 
 def test_eq4_superposes_scaled_terms():
     # q = (1, 1): 2^-1 + 2^-1 * 2^-1 = 3/4 ; (2, 3): 1/4 + 1/4 * 1/8 = 9/32.
-    assert superposed_level((1, 1)) == Fraction(3, 4)
-    assert superposed_level((2, 3)) == Fraction(9, 32)
+    assert ausn_level((1, 1), (2, [2])) == Fraction(3, 4)
+    assert ausn_level((2, 3), (2, [2])) == Fraction(9, 32)
     # Three parts: 1/2 + 1/4 + 1/8.
-    assert superposed_level((1, 1, 1)) == Fraction(7, 8)
+    assert ausn_level((1, 1, 1), (2, [2, 2])) == Fraction(7, 8)
     # A zero part ends the superposition; a zero basic part is zero.
-    assert superposed_level((1, 0, 3)) == Fraction(1, 2)
-    assert superposed_level((0, 2)) == 0
+    assert ausn_level((1, 0, 3), (2, [2, 2])) == Fraction(1, 2)
+    assert ausn_level((0, 2), (2, [2])) == 0
 
 
 def test_codes_pack_the_basic_part_lowest():
-    assert part_codes((2, 1))[:8] == [(0, 0), (1, 0), (2, 0), (3, 0),
-                                      (0, 1), (1, 1), (2, 1), (3, 1)]
+    assert [tuple(unpack(c, (2, [1]))) for c in range(8)] == [
+        (0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (1, 1), (2, 1), (3, 1)]
+
+
+def test_quantizer_is_preconvert_plus_algorithm_1():
+    spec = ausn()  # B0 = 2, B1 = 1: levels 1/2, 1/4, 1/8 and 3/4, 3/8, 3/16
+    # max|w| = 0.6 -> power = ceil(log2 0.6) = 0 -> scale 1 (eqs. 1-2).
+    w = [0.6, -0.3, 0.2, 0.0, 0.09]
+    # 0.6: 1/2, rem 0.2 -> no 1/2 -> level 1/2 (code 1); -0.3: 1/4, rem 0.2 -> level 1/4
+    # (code 2, negative: 8 + 2); 0.2: 1/8, rem 0.6 -> +1/2: 3/16 (code 7); 0.09 -> 0 (below 1/8).
+    q = spec.family.quantize(spec, w)
+    assert q.codes.tolist() == [1, 10, 7, 0, 0]
+    assert np.allclose(q.dequantize(), [0.5, -0.25, 0.1875, 0.0, 0.0])
 
 
 def test_superposition_codebook_by_hand():
