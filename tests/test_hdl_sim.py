@@ -11,9 +11,29 @@ SIMULATORS = [pytest.param(s, marks=pytest.mark.skipif(not available(s),
                                                        reason=f"{s} not installed"))
               for s in ("icarus", "verilator")]
 
+# Verilator compiles C++ for every design (about 10 s each), so the default run
+# covers one configuration per family and PE style on it; 'pytest -m slow' runs
+# every configuration. Icarus runs every configuration by default.
+VERILATOR_DEFAULT = {"pot_4bit", "uniform_4x8", "apot_4bit_sorted", "sq_3bit", "sq_external",
+                     "jlq_3bit", "jlq_2bit_shifter", "ausn_8x4", "ausn_8x4_decoder",
+                     "pot_zero_saturate"}
 
-@pytest.mark.parametrize("simulator", SIMULATORS)
-@pytest.mark.parametrize("any_spec", all_spec_params(), indirect=True)
+
+def _simulator_params():
+    out = []
+    for param in all_spec_params():
+        spec = param.values[0]
+        name = spec if isinstance(spec, str) else spec.name
+        for sim in SIMULATORS:
+            marks = list(sim.marks)
+            if sim.values[0] == "verilator" and name not in VERILATOR_DEFAULT:
+                marks.append(pytest.mark.slow)
+            out.append(pytest.param(spec, sim.values[0], marks=marks,
+                                    id=f"{param.id}-{sim.values[0]}"))
+    return out
+
+
+@pytest.mark.parametrize("any_spec, simulator", _simulator_params(), indirect=["any_spec"])
 def test_cocotb_matches_golden_model(any_spec, simulator, exported, tmp_path):
     verilog, codebook = exported(any_spec)
     result = run_cocotb(any_spec, verilog, codebook, simulator, work_dir=tmp_path,
