@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from amaranth.hdl import Array, Const, Signal, signed
+from amaranth.hdl import Array, Const, Signal
 from amaranth.lib import data
 
 from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
 from ..hdl.shift_mux import shift_mux
-from ..hdl.sign import negate_if
+from ..hdl.sign import signed_sum
 from ..schema import option
 from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
@@ -140,9 +140,7 @@ class ApotPE(MacPE):
         total = 0
         for field, options, index in zip(_FIELD_NAMES, terms, indices):
             total = total + shift_mux(m, a, options, index, F, width, name=f"term_{field}")
-        magnitude = Signal(signed(width))
-        m.d.comb += magnitude.eq(total)
-        return negate_if(magnitude, self.w.sign)
+        return signed_sum(m, total, width, self.w.sign)
 
 
 class Apot(Family):

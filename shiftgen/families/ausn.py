@@ -25,7 +25,7 @@ from amaranth.lib import data
 
 from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
-from ..hdl.sign import negate_if
+from ..hdl.sign import signed_sum
 from ..schema import FieldError, option
 from .ausn_quant import adaptive_allocation, ausn_levels, quantize, unpack
 from .base import Family, Quantized
@@ -116,9 +116,7 @@ class AusnPE(MacPE):
             term = Signal(signed(width), name=f"term{k}")
             m.d.comb += term.eq(Mux(alive, wide >> amount, 0))
             total = total + term
-        magnitude = Signal(signed(width + len(parts)))
-        m.d.comb += magnitude.eq(total)
-        return negate_if(magnitude, self.w.sign)
+        return signed_sum(m, total, width + len(parts), self.w.sign)
 
 
 class Ausn(Family):

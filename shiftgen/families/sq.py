@@ -20,14 +20,14 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
-from amaranth.hdl import Array, Const, Signal, signed
+from amaranth.hdl import Array, Const, Signal
 from amaranth.lib import data
 from amaranth.lib.wiring import In
 
 from ..codebook import Codebook, minimal_F, sign_magnitude, signed_bits
 from ..hdl.pe import MacPE
 from ..hdl.shift_mux import shift_mux
-from ..hdl.sign import negate_if
+from ..hdl.sign import signed_sum
 from ..schema import FieldError, option
 from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
@@ -124,10 +124,9 @@ class SqPE(MacPE):
             m.d.comb += sel.eq(table[self.w.mag])
             sel_a, sel_b = sel[:ba], sel[ba:]
         width = len(a) + F + 1
-        magnitude = Signal(signed(width))
-        m.d.comb += magnitude.eq(shift_mux(m, a, A, sel_a, F, width, name="term_a") +
-                                 shift_mux(m, a, B, sel_b, F, width, name="term_b"))
-        return negate_if(magnitude, self.w.sign)
+        total = (shift_mux(m, a, A, sel_a, F, width, name="term_a") +
+                 shift_mux(m, a, B, sel_b, F, width, name="term_b"))
+        return signed_sum(m, total, width, self.w.sign)
 
 
 class Sq(Family):
