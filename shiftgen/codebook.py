@@ -86,6 +86,16 @@ class Codebook:
         edge each (``{"qps_we": 1, "qps_addr": code, "qps_data": d}``). Entry
         ``k`` programs magnitude code ``k``; the multipliers hold once all are
         applied. Empty for a PE without programmable state.
+    activations : tuple of int, optional
+        For a coded activation (AUSN x AUSN, seed 001 Appendix B.2): the
+        integer value of every activation code, ``2**act_bits`` entries; the
+        real activation is ``scale * 2**-act_F * activations[code]``. Empty
+        (the default) when the activation is its own two's-complement or
+        unsigned integer.
+    act_F : int, optional
+        Fraction bits of the coded activation.
+    act_fields : dict, optional
+        Named bit fields of the activation code.
 
     Raises
     ------
@@ -99,6 +109,9 @@ class Codebook:
     params: dict = field(default_factory=dict, compare=False)
     fields: dict = field(default_factory=dict, compare=False)
     setup: tuple = ()
+    activations: tuple = ()
+    act_F: int = 0
+    act_fields: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.weight_bits, int) or self.weight_bits < 1:
@@ -108,6 +121,11 @@ class Codebook:
                              f"not {len(self.multipliers)}")
         object.__setattr__(self, "multipliers", tuple(int(m) for m in self.multipliers))
         object.__setattr__(self, "setup", tuple(dict(w) for w in self.setup))
+        n = len(self.activations)
+        if n and (n & (n - 1) or n < 2):
+            raise ValueError(f"Activation table must have a power-of-two number of entries, "
+                             f"not {n}")
+        object.__setattr__(self, "activations", tuple(int(v) for v in self.activations))
 
     @property
     def table(self):
@@ -118,6 +136,31 @@ class Codebook:
     def levels(self):
         """Sorted distinct real levels (``multiplier * 2**-F``), as floats."""
         return np.array(sorted(set(self.multipliers)), dtype=np.float64) * 2.0 ** -self.F
+
+    def act_table(self, act_bits, act_signed):
+        """Every activation input and its integer value, as two ``int64`` arrays.
+
+        The first array holds what is driven on the ``a`` port (a signed or
+        unsigned integer, or a code); the second the value it stands for in
+        ``a * multiplier``. They are equal unless :attr:`activations` is set.
+        """
+        if self.activations:
+            if len(self.activations) != 1 << act_bits:
+                raise ValueError(f"Activation table has {len(self.activations)} entries, "
+                                 f"not 2**{act_bits}")
+            return (np.arange(len(self.activations), dtype=np.int64),
+                    np.array(self.activations, dtype=np.int64))
+        lo, hi = act_range(act_bits, act_signed)
+        values = np.arange(lo, hi + 1, dtype=np.int64)
+        return values, values
+
+    def act_value(self, a):
+        """The integer value of the activation inputs ``a`` (codes map through
+        :attr:`activations`; plain activations are their own value)."""
+        a = np.asarray(a, dtype=np.int64)
+        if self.activations:
+            return np.array(self.activations, dtype=np.int64)[a]
+        return a
 
     def reloaded(self):
         """The codebook after reloading the decoder with its entries reversed.
@@ -135,11 +178,14 @@ class Codebook:
         mags = [self.multipliers[j] for j in order]
         return setup, Codebook(family=self.family, weight_bits=self.weight_bits, F=self.F,
                                multipliers=sign_magnitude(self.weight_bits, mags),
-                               params=self.params, fields=self.fields, setup=setup)
+                               params=self.params, fields=self.fields, setup=setup,
+                               activations=self.activations, act_F=self.act_F,
+                               act_fields=self.act_fields)
 
     def product_range(self, act_bits, act_signed):
         """The smallest and largest ``a * multiplier`` over every activation and code."""
-        a_lo, a_hi = act_range(act_bits, act_signed)
+        _, values = self.act_table(act_bits, act_signed)
+        a_lo, a_hi = int(values.min()), int(values.max())
         m_lo, m_hi = min(self.multipliers), max(self.multipliers)
         corners = [a_lo * m_lo, a_lo * m_hi, a_hi * m_lo, a_hi * m_hi]
         return min(corners), max(corners)
@@ -160,6 +206,11 @@ class Codebook:
             doc["fields"] = self.fields
         if self.setup:
             doc["setup"] = list(self.setup)
+        if self.activations:
+            doc["act_F"] = self.act_F
+            if self.act_fields:
+                doc["act_fields"] = self.act_fields
+            doc["activations"] = list(self.activations)
         head = json.dumps(doc, indent=1)[:-2]
         codes = ",\n".join(f'  {{"code": {c}, "multiplier": {m}}}'
                            for c, m in enumerate(self.multipliers))
@@ -183,7 +234,9 @@ class Codebook:
         return cls(family=doc["family"], weight_bits=doc["weight_bits"], F=doc["F"],
                    multipliers=tuple(c["multiplier"] for c in codes),
                    params=doc.get("params", {}), fields=doc.get("fields", {}),
-                   setup=tuple(doc.get("setup", ())))
+                   setup=tuple(doc.get("setup", ())),
+                   activations=tuple(doc.get("activations", ())), act_F=doc.get("act_F", 0),
+                   act_fields=doc.get("act_fields", {}))
 
 
 def act_range(act_bits, act_signed):

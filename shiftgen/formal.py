@@ -86,12 +86,24 @@ def reference_verilog(spec, module=REF_TOP):
     A, W, ACC = pe.act_bits, pe.weight_bits, pe.acc_bits
     ref = spec.family.formal_reference(spec)
     M = ref.m_bits
+    cb = spec.codebook
+    a_signed = "signed " if pe.act_signed and not cb.activations else ""
+    a_logic = ""
+    if cb.activations:
+        # A coded activation (AUSN x AUSN) is looked up by a case table too.
+        V = signed_bits(min(cb.activations), max(cb.activations))
+        cases = "\n".join(f"      {A}'d{code}: av = {'-' if v < 0 else ''}{V}'sd{abs(v)};"
+                           for code, v in enumerate(cb.activations))
+        a_logic = (f"  reg signed [{V - 1}:0] av;\n  always @* begin\n    case (a)\n{cases}\n"
+                   f"      default: av = {V}'sd0;\n    endcase\n  end\n")
+        a_expr, a_width = "av", V
+    else:
+        a_expr = "a" if pe.act_signed else "$signed({1'b0, a})"
+        a_width = A + (0 if pe.act_signed else 1)
     # Wide enough for any multiplier the reference can form (a programmable
     # decoder may hold more than the spec's points), so nothing truncates.
-    P = A + (0 if pe.act_signed else 1) + M
+    P = a_width + M
     S = max(ACC, P) + 1
-    a_signed = "signed " if pe.act_signed else ""
-    a_expr = "a" if pe.act_signed else "$signed({1'b0, a})"
     if pe.overflow == "wrap":
         update = f"acc <= sum[{ACC - 1}:0];"
     else:
@@ -112,7 +124,7 @@ module {module}(clk, rst, en, a, w, acc{port_names});
   reg signed [{M - 1}:0] m;
   wire signed [{P - 1}:0] product;
   wire signed [{S - 1}:0] sum;
-{ref.logic}
+{a_logic}{ref.logic}
   assign product = {a_expr} * m;
   assign sum = acc + product;
   always @(posedge clk)

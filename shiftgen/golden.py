@@ -8,7 +8,7 @@ accumulator and wins over ``en``.
 
 import numpy as np
 
-__all__ = ["wrap", "saturate", "products", "mac_step", "mac_run"]
+__all__ = ["wrap", "saturate", "products", "mac_step", "mac_run", "matmul"]
 
 
 def wrap(x, bits):
@@ -26,8 +26,11 @@ def saturate(x, bits):
 
 
 def products(codebook, a, w):
-    """``a * multiplier[w]`` for arrays of activations and weight codes."""
-    return np.asarray(a, dtype=np.int64) * codebook.table[np.asarray(w, dtype=np.int64)]
+    """``a * multiplier[w]`` for arrays of activations and weight codes.
+
+    A coded activation (:attr:`Codebook.activations`) stands for its value.
+    """
+    return codebook.act_value(a) * codebook.table[np.asarray(w, dtype=np.int64)]
 
 
 def _limit(pe):
@@ -88,3 +91,28 @@ def mac_run(codebook, pe, a, w, en=None, rst=None, acc0=0):
             acc = int(saturate(acc + int(p[t]), pe.acc_bits))
         out[t] = acc
     return out
+
+
+def matmul(codebook, x, w):
+    """``Y = X . M(W)``: what a MAC array computes, exactly.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    x : array_like of int, shape (N, R)
+        N activation vectors (inputs as driven: integers, or codes when the
+        activation is coded).
+    w : array_like of int, shape (R, C)
+        Weight codes.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (N, C)
+        No wrap-around: the array's partial sums are wide enough
+        (:func:`shiftgen.hdl.array.psum_bits`).
+    """
+    x = codebook.act_value(x)
+    m = codebook.table[np.asarray(w, dtype=np.int64)]
+    if x.ndim != 2 or m.ndim != 2 or x.shape[1] != m.shape[0]:
+        raise ValueError(f"Shapes must be (N, R) and (R, C), not {x.shape} and {m.shape}")
+    return x @ m

@@ -4,7 +4,6 @@ import numpy as np
 from amaranth.hdl import ClockDomain, Module, Value
 from amaranth.sim import Simulator
 
-from .codebook import act_range
 from .golden import mac_run
 
 __all__ = ["simulate", "exhaustive_stimulus", "random_stimulus", "Stimulus"]
@@ -34,8 +33,8 @@ class Stimulus:
 
 def exhaustive_stimulus(spec):
     """Every (activation, weight code) pair once, enabled, from a reset."""
-    lo, hi = act_range(spec.pe.act_bits, spec.pe.act_signed)
-    a, w = np.meshgrid(np.arange(lo, hi + 1), np.arange(1 << spec.pe.weight_bits),
+    inputs, _ = spec.codebook.act_table(spec.pe.act_bits, spec.pe.act_signed)
+    a, w = np.meshgrid(inputs, np.arange(1 << spec.pe.weight_bits),
                        indexing="ij")
     a = np.concatenate([[0], a.ravel()])
     w = np.concatenate([[0], w.ravel()])
@@ -54,11 +53,14 @@ def random_stimulus(spec, n, seed=0, p_en=0.8, p_rst=0.01):
     every sequence of a few bursts wraps around (or saturates).
     """
     rng = np.random.default_rng(seed)
-    lo, hi = act_range(spec.pe.act_bits, spec.pe.act_signed)
+    inputs, values = spec.codebook.act_table(spec.pe.act_bits, spec.pe.act_signed)
+    # The inputs of the smallest and largest activation value (equal to the
+    # values unless the activation is coded).
+    lo, hi = inputs[np.argmin(values)], inputs[np.argmax(values)]
     table = spec.codebook.table
-    a = rng.integers(lo, hi + 1, n)
+    a = inputs[rng.integers(0, len(inputs), n)]
     w = rng.integers(0, len(table), n)
-    biggest = max(abs(lo), abs(hi)) * int(np.abs(table).max())
+    biggest = int(np.abs(values).max()) * int(np.abs(table).max())
     to_overflow = -(-(1 << (spec.pe.acc_bits - 1)) // max(biggest, 1))
     burst = max(64, 3 * to_overflow)
     direction = np.repeat(rng.choice([-1, 1], n // burst + 1), burst)[:n]
@@ -103,7 +105,7 @@ def simulate(spec, *segments):
     segments = [spec.codebook.setup, *segments]
     total = sum(len(seg) for seg in segments if isinstance(seg, Stimulus))
     out = np.empty(total, dtype=np.int64)
-    a, w = dut.a, Value.cast(dut.w)
+    a, w = Value.cast(dut.a), Value.cast(dut.w)
     en, rst, acc = dut.en, cd.rst, dut.acc
 
     async def testbench(ctx):

@@ -33,6 +33,12 @@ VARIANT_TEXTS = {
                                      "params: {s: 3, i: 1}\n",
     "jlq_4bit_shifter_dezero": "family: jlq\npe: {act_bits: 6, weight_bits: 4, acc_bits: 30}\n"
                                "params: {s: 3, i: 1, style: shifter}\n",
+    "ausn_ausn_decoder_saturate": "family: ausn\npe: {act_bits: 4, act_signed: false, "
+                                  "weight_bits: 5, acc_bits: 12, overflow: saturate}\n"
+                                  "params: {basic: 2, sub: [2], style: decoder, act_basic: 2, "
+                                  "act_sub: [1]}\n",
+    "ausn_pot_activation": "family: ausn\npe: {act_bits: 4, act_signed: false, weight_bits: 4, "
+                           "acc_bits: 16}\nparams: {basic: 2, sub: [1], act_basic: 3}\n",
     "apot_7bit_sorted_unsigned": "family: apot\npe: {act_bits: 4, weight_bits: 7, acc_bits: 16, "
                                  "act_signed: false}\nparams: {encoding: sorted}\n",
 }

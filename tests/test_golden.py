@@ -163,8 +163,11 @@ def test_mac_run_saturates():
     assert out.tolist() == [16384, 32767, 32767, 16511, 255, 255]
 
 
-def reference_run(multipliers, pe, a, w, en, rst, acc0):
-    """Plain Python ints; returns (acc after each edge, whether any sum overflowed)."""
+def reference_run(multipliers, pe, a, w, en, rst, acc0, activations=()):
+    """Plain Python ints; returns (acc after each edge, whether any sum overflowed).
+
+    ``activations`` maps a coded activation to its value (empty: ``a`` is the value).
+    """
     modulus = 1 << pe.acc_bits
     half = modulus >> 1
     acc, out, overflowed = acc0, [], False
@@ -172,7 +175,7 @@ def reference_run(multipliers, pe, a, w, en, rst, acc0):
         if rst_t:
             acc = 0
         elif en_t:
-            s = acc + a_t * multipliers[w_t]
+            s = acc + (activations[a_t] if activations else a_t) * multipliers[w_t]
             if not -half <= s < half:
                 overflowed = True
             if pe.overflow == "wrap":
@@ -187,12 +190,18 @@ def random_sequence(spec, n, seed):
     """Random inputs that start with a run of the largest positive product, so it overflows."""
     pe, mults = spec.pe, spec.codebook.multipliers
     rng = np.random.default_rng(seed)
-    a_lo, a_hi = act_range(pe.act_bits, pe.act_signed)
+    acts = spec.codebook.activations
+    if acts:  # coded activation: inputs are codes
+        a_lo, a_hi = 0, len(acts) - 1
+        value = acts.__getitem__
+    else:
+        a_lo, a_hi = act_range(pe.act_bits, pe.act_signed)
+        value = int
     a = rng.integers(a_lo, a_hi + 1, size=n)
     w = rng.integers(0, len(mults), size=n)
-    # (a_lo or a_hi) times (smallest or largest multiplier): pick the largest product.
-    best_a, best_w = max(((x, c) for x in (a_lo, a_hi) for c in range(len(mults))),
-                         key=lambda xc: xc[0] * mults[xc[1]])
+    # The input and weight code of the largest product.
+    best_a, best_w = max(((x, c) for x in range(a_lo, a_hi + 1) for c in range(len(mults))),
+                         key=lambda xc: value(xc[0]) * mults[xc[1]])
     run = n // 3
     a[:run], w[:run] = best_a, best_w
     en = rng.random(n) < 0.8
@@ -205,7 +214,8 @@ def random_sequence(spec, n, seed):
 
 def check_against_reference(spec, n, seed):
     a, w, en, rst, acc0 = random_sequence(spec, n, seed)
-    want, overflowed = reference_run(spec.codebook.multipliers, spec.pe, a, w, en, rst, acc0)
+    want, overflowed = reference_run(spec.codebook.multipliers, spec.pe, a, w, en, rst, acc0,
+                                     spec.codebook.activations)
     got = mac_run(spec.codebook, spec.pe, np.array(a), np.array(w), np.array(en),
                   np.array(rst), acc0=acc0)
     assert got.dtype == np.int64

@@ -26,7 +26,7 @@ def test_random_sequence_with_en_rst_and_overflow(any_spec):
     ref = stimulus.expected(any_spec)
     # The sequence must exercise what it claims to: holds, resets and overflow.
     assert (~stimulus.en).sum() > 100 and stimulus.rst.sum() > 10
-    products = any_spec.codebook.table[stimulus.w] * stimulus.a
+    products = any_spec.codebook.table[stimulus.w] * any_spec.codebook.act_value(stimulus.a)
     prev = np.concatenate([[0], ref[:-1]])
     unbounded = prev + products
     limit = 1 << (any_spec.pe.acc_bits - 1)

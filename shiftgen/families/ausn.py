@@ -14,6 +14,14 @@ PE styles (Table 4):
 - ``decoder``: the "shifter & adder, needs decoder" baseline: the code is the
   rank of the level among the distinct levels, and a decoder ROM maps it to
   the parts in front of the same datapath.
+
+AUSN x AUSN (Appendix B.2): with ``act_basic`` set, the activation is an AUSN
+code too (sign, basic part, ``act_sub`` parts). The product of an activation
+term ``2**-Ea`` and a weight term ``2**-Ew`` is ``2**-(Ea + Ew)``, so
+multiplying becomes adding the running exponent sums; each sum drives a
+one-hot decoder and the one-hot terms are added. The codebook's
+``activations`` table gives each activation code's integer value, so the
+golden model, the simulators and the proof read the same numbers.
 """
 
 from dataclasses import dataclass
@@ -49,6 +57,23 @@ class AusnParams:
     basic: int = option(int, min=1, max=4)
     sub: tuple = option(list, default=(1,), min=1, max=3)
     style: str = option(str, default="superposition", choices=("superposition", "decoder"))
+    act_basic: int = option(int, default=0, min=0, max=4)
+    act_sub: tuple = option(list, default=(), min=1, max=3)
+
+
+def _act_fields(params):
+    """``(B0, [B1, ...])`` of a coded activation, or None for an integer one."""
+    return (params.act_basic, list(params.act_sub)) if params.act_basic else None
+
+
+def _terms(parts):
+    """Running exponent sums and "all parts so far non-zero" flags (eq. 4)."""
+    running, alive, out = 0, Const(1, 1), []
+    for q in parts:
+        running = running + q
+        alive = alive & (q != 0)
+        out.append((running, alive))
+    return out
 
 
 def _widths(params):
@@ -87,7 +112,30 @@ class AusnPE(MacPE):
                  "sign": 1})
         else:
             self.weight_shape = data.StructLayout({"rank": sum(widths), "sign": 1})
+        act = _act_fields(spec.params)
+        if act is not None:
+            self.act_shape = data.StructLayout(
+                {"basic": act[0], **{f"sub{k + 1}": w for k, w in enumerate(act[1])},
+                 "sign": 1})
         super().__init__(spec)
+
+    def _ausn_product(self, m, w_parts):
+        """AUSN x AUSN (Appendix B.2): add exponents, decode one-hot, sum."""
+        cb = self.spec.codebook
+        top = cb.act_F + cb.F  # exponent sums never exceed it (both F are minimal)
+        a_parts = [self.a.basic] + [self.a[f"sub{k + 1}"]
+                                    for k in range(len(self.spec.params.act_sub))]
+        terms = []
+        for s, (ea, alive_a) in enumerate(_terms(a_parts)):
+            for t, (ew, alive_w) in enumerate(_terms(w_parts)):
+                exponent = Signal(range(top + 1), name=f"exp_a{s}_w{t}")
+                m.d.comb += exponent.eq(ea + ew)
+                term = Signal(top + 1, name=f"term_a{s}_w{t}")
+                m.d.comb += term.eq(Mux(alive_a & alive_w, Const(1 << top, top + 1) >> exponent,
+                                        0))
+                terms.append(term)
+        width = top + 1 + (len(terms) - 1).bit_length() + 1
+        return signed_sum(m, sum(terms), width, self.a.sign ^ self.w.sign)
 
     def product(self, m):
         p = self.spec.params
@@ -104,6 +152,8 @@ class AusnPE(MacPE):
             fields = Signal(sum(widths))
             m.d.comb += fields.eq(rom[self.w.rank])
             parts = [fields[o:o + w] for o, w in zip(offsets, widths)]
+        if _act_fields(p) is not None:
+            return self._ausn_product(m, parts)
         width = len(a) + F + 1
         wide = Signal(signed(len(a) + F))
         m.d.comb += wide.eq(a << F)  # the pre-shift is wiring
@@ -122,6 +172,7 @@ class AusnPE(MacPE):
 class Ausn(Family):
     name = "ausn"
     Params = AusnParams
+    PE = AusnPE
     weight_bits = (2, 9)
 
     def check(self, params, pe):
@@ -131,6 +182,19 @@ class Ausn(Family):
                              f"+ sub {list(params.sub)}), not {pe.weight_bits}")
         if not params.sub:
             raise FieldError("params.sub", "must list at least one subdivision part")
+        act = _act_fields(params)
+        if act is None:
+            if params.act_sub:
+                raise FieldError("params.act_sub", "needs params.act_basic (the activation's "
+                                 "basic part) to code the activation in AUSN")
+            return
+        need = 1 + act[0] + sum(act[1])
+        if pe.act_bits != need:
+            raise FieldError("pe.act_bits", f"must be {need} (sign + act_basic {act[0]} "
+                             f"+ act_sub {act[1]}), not {pe.act_bits}")
+        if pe.act_signed:
+            raise FieldError("pe.act_signed", "must be false when params.act_basic is set: "
+                             "the activation is a sign-magnitude AUSN code, not true")
 
     def codebook(self, params, weight_bits):
         table = _magnitude_table(params)
@@ -139,12 +203,21 @@ class Ausn(Family):
                       [level for _, level in table])
         mags = [int(level * (1 << F)) for _, level in table]
         fields = {"basic": params.basic, "sub": list(params.sub)}
+        act = {}
+        if _act_fields(params) is not None:
+            act_levels = ausn_levels(_act_fields(params))  # code -> level (eq. 4)
+            act_widths = (params.act_basic, *params.act_sub)
+            act_F = minimal_F([Fraction(1, 1 << sum((1 << w) - 1 for w in act_widths))] +
+                              list(act_levels.values()))
+            act_bits = 1 + sum(act_widths)
+            act = {"activations": sign_magnitude(
+                       act_bits, [int(act_levels[c] * (1 << act_F))
+                                  for c in range(1 << (act_bits - 1))]),
+                   "act_F": act_F,
+                   "act_fields": {"basic": params.act_basic, "sub": list(params.act_sub)}}
         return Codebook(family=self.name, weight_bits=weight_bits, F=F,
                         multipliers=sign_magnitude(weight_bits, mags),
-                        params={"style": params.style}, fields=fields)
-
-    def pe(self, spec):
-        return AusnPE(spec)
+                        params={"style": params.style}, fields=fields, **act)
 
     def quantize(self, spec, weights, alpha=None):
         """PreConvert (eqs. 1-3) and Algorithm 1 (seed 001 section 4.2).

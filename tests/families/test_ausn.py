@@ -62,3 +62,55 @@ def test_decoder_codebook_ranks_the_distinct_levels():
 def test_weight_bits_must_match_the_fields():
     with pytest.raises(SpecError, match=r"pe.weight_bits: must be 5 \(sign \+ basic 2 \+ sub \[2\]\)"):
         ausn(bits=4, sub="[2]")
+
+
+def ausn_ausn(act_bits=4, act_signed="false", act_basic=2, act_sub="[1]"):
+    return parse_spec(f"family: ausn\npe: {{act_bits: {act_bits}, act_signed: {act_signed}, "
+                      f"weight_bits: 4, acc_bits: 20}}\n"
+                      f"params: {{basic: 2, sub: [1], act_basic: {act_basic}, "
+                      f"act_sub: {act_sub}}}\n", path="aa.yaml")
+
+
+def test_ausn_activation_codebook_by_hand():
+    cb = ausn_ausn().codebook
+    # The activation has the same fields as the weight of test_superposition_codebook_by_hand:
+    # act_F = 4, magnitude codes (basic, sub) -> 0, 8, 4, 2, 0, 12, 6, 3; the sign bit negates.
+    assert cb.act_F == 4
+    assert cb.activations == (0, 8, 4, 2, 0, 12, 6, 3, 0, -8, -4, -2, 0, -12, -6, -3)
+    assert cb.act_fields == {"basic": 2, "sub": [1]}
+    # A plain activation has no table: inputs are their own values.
+    assert ausn().codebook.activations == ()
+
+
+def test_ausn_activation_products_are_exponent_sums():
+    from shiftgen.golden import products
+    spec = ausn_ausn()
+    # a = code 5 (3/4 -> 12), w = code 13 (-3/4 -> -12): 12 * -12 = -144 = -(9/16) * 2**8.
+    # Term by term: 2^-(1+1) + 2^-(1+2) + 2^-(2+1) + 2^-(2+2) = 9/16.
+    assert products(spec.codebook, [5, 13, 0, 7], [13, 13, 9, 3]).tolist() == [
+        -144, 144, 0, 6]
+    assert spec.codebook.product_range(4, False) == (-144, 144)
+
+
+def test_ausn_activation_codebook_json_round_trip():
+    from shiftgen.codebook import Codebook
+    cb = ausn_ausn().codebook
+    again = Codebook.from_json(cb.to_json())
+    assert again == cb and again.activations == cb.activations and again.act_F == 4
+    assert again.act_fields == cb.act_fields
+
+
+@pytest.mark.parametrize("kwargs, field, words", [
+    ({"act_bits": 5}, "pe.act_bits", ["must be 4", "act_basic 2", "act_sub [1]", "not 5"]),
+    ({"act_signed": "true"}, "pe.act_signed", ["must be false", "sign-magnitude"]),
+    ({"act_basic": 0, "act_sub": "[1]"}, "params.act_sub", ["needs params.act_basic"]),
+    ({"act_basic": 5}, "params.act_basic", ["integer from 0 to 4", "not 5"]),
+    ({"act_sub": "[0]"}, "params.act_sub", ["from 1 to 3"]),
+])
+def test_ausn_activation_spec_errors(kwargs, field, words):
+    with pytest.raises(SpecError) as e:
+        ausn_ausn(**kwargs)
+    message = str(e.value)
+    assert f"aa.yaml: {field}:" in message
+    for word in words:
+        assert word in message
