@@ -65,6 +65,18 @@ def _parser():
     p.add_argument("--json", action="store_true",
                    help='print {"qps": [...], "alpha": ..., "loss": ...}')
 
+    p = sub.add_parser("quantize", help="quantize a (K, N) weight matrix to codes and write "
+                                        "$readmemh data for an array")
+    _add_spec(p)
+    p.add_argument("--weights", required=True, metavar="W",
+                   help="(K inputs, N outputs) float matrix, Y = X @ W; .npy or .npz")
+    p.add_argument("--key", help="array name inside an .npz")
+    p.add_argument("--per-channel", action="store_true",
+                   help="one scale per output column instead of one per matrix")
+    p.add_argument("--out", metavar="DIR",
+                   help="output directory (default: build/<name>/weights)")
+    p.add_argument("--json", action="store_true", help="print weights.json")
+
     p = sub.add_parser("jlq-snr", help="the SNR estimate of seed 004 section III-A for JLQ "
                                        "levels 2^(i - s*x)")
     p.add_argument("--s", type=int, required=True, help="jumping step")
@@ -186,6 +198,34 @@ def _fit(args):
     return 0
 
 
+def _quantize(args):
+    from .quantize import default_out_dir, dumps, load_matrix, quantize_matrix, write_outputs
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    weights = load_matrix(args.weights, args.key, spec)
+    qm = quantize_matrix(spec, weights, per_channel=args.per_channel)
+    out = args.out if args.out is not None else default_out_dir(spec)
+    doc = write_outputs(out, spec, qm)
+    if args.json:
+        print(dumps(doc), end="")
+    else:
+        snr = doc["snr_db"]
+        if snr is None:
+            snr = "inf" if doc["mse"] == 0 else "-inf"
+        else:
+            snr = f"{snr:.2f}"
+        if doc["scale_axis"] is None:
+            scale = f"scale {doc['scale']:.6g}"
+        else:
+            scale = (f"scale per column ({len(doc['scale'])}) {min(doc['scale']):.6g} "
+                     f"to {max(doc['scale']):.6g}")
+        k, n = doc["shape"]
+        print(f"{spec.name}: {k} x {n} weights -> {out}: MSE {doc['mse']:.6g}, "
+              f"SNR {snr} dB, {scale}")
+    return 0
+
+
 def _jlq_snr(args):
     from .errors import InputError
     from .families.jlq_snr import snr_db
@@ -213,6 +253,8 @@ def main(argv=None):
             return _verify(args)
         if args.command == "fit":
             return _fit(args)
+        if args.command == "quantize":
+            return _quantize(args)
         if args.command == "jlq-snr":
             return _jlq_snr(args)
     except ShiftgenError as e:
