@@ -111,7 +111,7 @@ def legalize(module):
             del module["netnames"][name]
 
 
-def export(spec, pe, out_dir):
+def export(spec, pe, out_dir, name=None, blackboxes=()):
     """Write ``{name}.il`` and ``{name}.v`` of ``pe`` into ``out_dir``.
 
     Parameters
@@ -119,20 +119,26 @@ def export(spec, pe, out_dir):
     spec : Spec
         Gives the top module name.
     pe : wiring.Component
-        The elaborated-to-be PE.
+        The elaborated-to-be PE (or array, or array cell).
     out_dir : pathlib.Path
         Build directory (also Yosys's working directory).
+    name : str, optional
+        Top module name; default ``spec.name``.
+    blackboxes : sequence of str
+        Verilog files in ``out_dir`` whose modules ``pe`` instantiates; they
+        are read as black boxes and not written again.
 
     Returns
     -------
     (pathlib.Path, pathlib.Path)
         The RTLIL and Verilog files.
     """
-    name = spec.name
+    name = name or spec.name
     il_path = out_dir / f"{name}.il"
     il_path.write_text(rtlil.convert(pe, name=name, emit_src=False))
     yosys = find_yosys()
     yosys.run("\n".join([
+        *(f"read_verilog -lib {path}" for path in blackboxes),
         f"read_rtlil {name}.il",
         f"hierarchy -top {name}",
         # -norom: a decoder table stays logic, not an initial-block ROM that
@@ -153,6 +159,7 @@ def export(spec, pe, out_dir):
     legalize(netlist["modules"][name])
     (out_dir / "export.json").write_text(json.dumps(netlist))
     yosys.run("\n".join([
+        # Black boxes come back from the JSON and are not written.
         "read_json export.json",
         f"write_verilog -noattr {name}.v",
     ]), cwd=out_dir, name="export_verilog")

@@ -15,7 +15,7 @@ import yaml
 from .errors import SpecError
 from .schema import FieldError, load_section, option
 
-__all__ = ["PEConfig", "Spec", "load_spec", "parse_spec"]
+__all__ = ["PEConfig", "ArrayConfig", "Spec", "load_spec", "parse_spec"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Verilog-2005 keywords (IEEE 1364-2005 Annex B): not usable as a module name.
@@ -37,7 +37,7 @@ _VERILOG_KEYWORDS = frozenset("""
 def _valid_name(name):
     return isinstance(name, str) and bool(_IDENTIFIER.match(name)) \
         and name not in _VERILOG_KEYWORDS
-_TOP_FIELDS = ("name", "family", "pe", "params")
+_TOP_FIELDS = ("name", "family", "pe", "params", "array")
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,32 @@ class PEConfig:
 
 
 @dataclass(frozen=True)
+class ArrayConfig:
+    """The optional ``array`` section: a MAC array of the spec's PE.
+
+    Members
+    -------
+    rows : int
+        ``R``, the length of an activation vector (the inner dimension of
+        ``Y = X . W``).
+    cols : int
+        ``C``, the number of outputs per vector.
+    dataflow : str
+        ``weight_stationary``: weights are loaded into the PEs and stay;
+        activations flow right, partial sums flow down.
+    decoder : str
+        Where a weight decoder sits (``sq`` only, seed 003 section 3.5):
+        ``pe`` (in every PE, default), ``column`` (one per column, on the
+        load path) or ``array`` (one QPS table for the array, read by every
+        column's load path).
+    """
+    rows: int = option(int, min=1, max=128)
+    cols: int = option(int, min=1, max=128)
+    dataflow: str = option(str, default="weight_stationary", choices=("weight_stationary",))
+    decoder: str = option(str, default="pe", choices=("pe", "column", "array"))
+
+
+@dataclass(frozen=True)
 class Spec:
     """A validated spec.
 
@@ -80,12 +106,15 @@ class Spec:
         The family's parameter dataclass.
     path : pathlib.Path or None
         The file the spec came from.
+    array : ArrayConfig or None
+        The MAC array to build from the PE, if the spec has one.
     """
     name: str
     family: object
     pe: PEConfig
     params: object
     path: Path = field(default=None, compare=False)
+    array: ArrayConfig = None
 
     @cached_property
     def codebook(self):
@@ -195,7 +224,18 @@ def parse_spec(text, *, path):
     except FieldError as e:
         raise SpecError(path, e.field, e.message) from None
 
-    spec = Spec(name=name, family=family, pe=pe, params=params, path=path)
+    array = None
+    if "array" in doc:
+        array = load_section(ArrayConfig, doc["array"], file=path, path="array")
+        if array.decoder not in family.decoder_placements:
+            raise SpecError(path, "array.decoder",
+                            f"must be one of {', '.join(map(repr, family.decoder_placements))} "
+                            f"for family {family.name!r}, not {array.decoder!r}")
+        try:
+            family.check_array(params, pe, array)
+        except FieldError as e:
+            raise SpecError(path, e.field, e.message) from None
+    spec = Spec(name=name, family=family, pe=pe, params=params, path=path, array=array)
     need = spec.codebook.product_bits(pe.act_bits, pe.act_signed)
     if pe.acc_bits < need:
         p_lo, p_hi = spec.codebook.product_range(pe.act_bits, pe.act_signed)

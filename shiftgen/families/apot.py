@@ -146,6 +146,7 @@ class ApotPE(MacPE):
 class Apot(Family):
     name = "apot"
     Params = ApotParams
+    PE = ApotPE
     weight_bits = (3, 7)
 
     def codebook(self, params, weight_bits):
@@ -160,9 +161,6 @@ class Apot(Family):
                                 "terms": [[None if e is None else f"2^-{e}" for e in t]
                                           for t in TERMS[B]]},
                         fields=fields)
-
-    def pe(self, spec):
-        return ApotPE(spec)
 
     def quantize(self, spec, weights, alpha=None):
         """Clip ``w / alpha`` to [-1, 1] and round to the nearest level, linear domain.

@@ -86,11 +86,15 @@ class Family:
     Params : type
         Frozen dataclass of the ``params:`` section (fields made with
         :func:`shiftgen.schema.option`).
+    PE : type
+        The PE component class (a :class:`~shiftgen.hdl.pe.MacPE`), built
+        from the spec.
     weight_bits : tuple of (int, int)
         Inclusive range of ``pe.weight_bits`` the family supports.
     """
     name = None
     Params = None
+    PE = None
     weight_bits = (1, 16)
 
     def check(self, params, pe):
@@ -108,7 +112,37 @@ class Family:
 
     def pe(self, spec):
         """A new PE component (a :class:`~shiftgen.hdl.pe.MacPE`) for ``spec``."""
+        return self.PE(spec)
+
+    def product_range(self, spec):
+        """The smallest and largest product the PE can form.
+
+        The codebook's range by default; a family whose PE can be loaded with
+        other multipliers at run time (a programmable decoder) widens it.
+        """
+        return spec.codebook.product_range(spec.pe.act_bits, spec.pe.act_signed)
+
+    def array_cell_spec(self, spec):
+        """The spec of the array cell when the array decodes weights on load.
+
+        Only a family with a decoder that can be shared (``sq``) has one;
+        the default refuses (the spec check keeps ``array.decoder: pe``).
+        """
         raise NotImplementedError  # pragma: no cover
+
+    def array_decoder(self, spec, ports):
+        """A load-path decoder component with ``ports`` read ports (``sq`` only)."""
+        raise NotImplementedError  # pragma: no cover
+
+    decoder_placements = ("pe",)
+
+    def check_array(self, params, pe, array):
+        """Check the ``array`` section against the family's parameters.
+
+        Raises
+        ------
+        shiftgen.schema.FieldError
+        """
 
     def formal_reference(self, spec):
         """How the formal reference forms the multiplier: a :class:`~shiftgen.formal.Reference`.

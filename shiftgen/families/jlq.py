@@ -109,6 +109,7 @@ class JlqPE(MacPE):
 class Jlq(Family):
     name = "jlq"
     Params = JlqParams
+    PE = JlqPE
     weight_bits = (2, 5)
 
     def codebook(self, params, weight_bits):
@@ -120,9 +121,6 @@ class Jlq(Family):
                         params={"s": params.s, "i": params.i, "zero": params.zero,
                                 "style": params.style},
                         fields={"x": weight_bits - 1, "sign": 1})
-
-    def pe(self, spec):
-        return JlqPE(spec)
 
     def quantize(self, spec, weights, alpha=None):
         """Clip to the level range and round in the log domain.

@@ -77,6 +77,7 @@ class PotPE(MacPE):
 class Pot(Family):
     name = "pot"
     Params = PotParams
+    PE = PotPE
     weight_bits = (2, 6)
 
     def codebook(self, params, weight_bits):
@@ -86,9 +87,6 @@ class Pot(Family):
                         multipliers=sign_magnitude(weight_bits, mags),
                         params={"zero": params.zero, "rounding": params.rounding},
                         fields={"sign": 1, "exp": weight_bits - 1})
-
-    def pe(self, spec):
-        return PotPE(spec)
 
     def quantize(self, spec, weights, alpha=None):
         """Scale by ``SF = max|W|`` (seed 002 section 3.1), then round.

@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
-from amaranth.hdl import Array, Const, Signal
-from amaranth.lib import data
-from amaranth.lib.wiring import In
+from amaranth.hdl import Array, Const, Module, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
 
 from ..codebook import Codebook, minimal_F, sign_magnitude, signed_bits
 from ..hdl.pe import MacPE
@@ -33,7 +33,7 @@ from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
 from .sq_search import OPTIONS, decompose, find_best_qps, universal_set
 
-__all__ = ["SqParams", "SqPE", "Sq", "select_bits"]
+__all__ = ["SqParams", "SqPE", "SqLoadDecoder", "Sq", "select_bits"]
 
 
 @dataclass(frozen=True)
@@ -111,15 +111,7 @@ class SqPE(MacPE):
         if p.qps == "external":
             sel_a, sel_b = self.w.sel_a, self.w.sel_b
         else:
-            n = 1 << (self.spec.pe.weight_bits - 1)
-            if p.qps == "fixed":
-                table = Array(Const(ia | ib << ba, ba + bb) for ia, ib in _qps_selects(p))
-            else:
-                # The QPS register: configuration, so rst (which clears acc) leaves it.
-                table = Array(Signal(ba + bb, name=f"qps_sel{i}", reset_less=True)
-                              for i in range(n))
-                with m.If(self.qps_we):
-                    m.d.sync += table[self.qps_addr].eq(self.qps_data)
+            table = _qps_table(m, self.spec, self)
             sel = Signal(ba + bb)
             m.d.comb += sel.eq(table[self.w.mag])
             sel_a, sel_b = sel[:ba], sel[ba:]
@@ -129,9 +121,77 @@ class SqPE(MacPE):
         return signed_sum(m, total, width, self.w.sign)
 
 
+def _qps_table(m, spec, owner):
+    """The magnitude code -> selects table: constants, or the QPS register file."""
+    p = spec.params
+    A, B = OPTIONS[p.universal_set]
+    ba, bb = select_bits(A), select_bits(B)
+    n = 1 << (spec.pe.weight_bits - 1)
+    if p.qps == "fixed":
+        return Array(Const(ia | ib << ba, ba + bb) for ia, ib in _qps_selects(p))
+    # The QPS register: configuration, so rst (which clears acc) leaves it.
+    table = Array(Signal(ba + bb, name=f"qps_sel{i}", reset_less=True) for i in range(n))
+    with m.If(owner.qps_we):
+        m.d.sync += table[owner.qps_addr].eq(owner.qps_data)
+    return table
+
+
+class SqLoadDecoder(wiring.Component):
+    """A decoder on an array's weight-load path, shared by the cells below it.
+
+    Seed 003 section 3.5: the PE without its decoder takes the two MUX
+    selects; one decoder serves a column (``array.decoder: column``) or, with
+    one read port per column, the whole array (``array``). Weights are
+    stationary, so decoding once on load is enough.
+
+    Parameters
+    ----------
+    spec : Spec
+        An ``sq`` spec with ``qps: fixed`` or ``programmable``.
+    ports : int
+        Read ports (codes decoded per edge).
+
+    Members
+    -------
+    code : In(ArrayLayout(StructLayout({"mag", "sign"}), ports))
+    decoded : Out(ArrayLayout(StructLayout({"sel_a", "sel_b", "sign"}), ports))
+        The weight word of the decoder-free cell.
+    qps_we, qps_addr, qps_data : In
+        The QPS register's write port (``programmable`` only), as on the PE.
+    """
+
+    def __init__(self, spec, ports):
+        if not isinstance(ports, int) or ports < 1:
+            raise ValueError(f"Read ports must be a positive integer, not {ports!r}")
+        self.spec = spec
+        A, B = OPTIONS[spec.params.universal_set]
+        self._bits_a, self._bits_b = select_bits(A), select_bits(B)
+        code = data.StructLayout({"mag": spec.pe.weight_bits - 1, "sign": 1})
+        word = data.StructLayout({"sel_a": self._bits_a, "sel_b": self._bits_b, "sign": 1})
+        members = {"code": In(data.ArrayLayout(code, ports)),
+                   "decoded": Out(data.ArrayLayout(word, ports))}
+        if spec.params.qps == "programmable":
+            members.update({"qps_we": In(1), "qps_addr": In(spec.pe.weight_bits - 1),
+                            "qps_data": In(self._bits_a + self._bits_b)})
+        super().__init__(members)
+
+    def elaborate(self, platform):
+        m = Module()
+        table = _qps_table(m, self.spec, self)
+        ba = self._bits_a
+        for k in range(len(self.code)):
+            sel = Signal(ba + self._bits_b, name=f"sel{k}")
+            m.d.comb += [sel.eq(table[self.code[k].mag]),
+                         self.decoded[k].sel_a.eq(sel[:ba]),
+                         self.decoded[k].sel_b.eq(sel[ba:]),
+                         self.decoded[k].sign.eq(self.code[k].sign)]
+        return m
+
+
 class Sq(Family):
     name = "sq"
     Params = SqParams
+    PE = SqPE
     weight_bits = (2, 7)
 
     def check(self, params, pe):
@@ -200,9 +260,6 @@ class Sq(Family):
                         params={**common, "points": [float(p) for p in points]},
                         fields={"mag": weight_bits - 1, "sign": 1}, setup=setup)
 
-    def pe(self, spec):
-        return SqPE(spec)
-
     def formal_reference(self, spec):
         """For ``programmable``: the QPS register and the universal-set tables.
 
@@ -269,15 +326,41 @@ class Sq(Family):
                    "subsets": result.subsets, "converged": bool(result.converged)}
         return updates, summary
 
+    def _no_decoder(self, spec):
+        A, B = OPTIONS[spec.params.universal_set]
+        pe = replace(spec.pe, weight_bits=1 + select_bits(A) + select_bits(B))
+        params = replace(spec.params, qps="external", points=(), alpha=None)
+        return replace(spec, name=f"{spec.name}_no_decoder", pe=pe, params=params)
+
     def variants(self, spec):
         """The programmable PE is also reported without its decoder (seed 003 section 3.5)."""
         if spec.params.qps != "programmable":
             return {}
-        A, B = OPTIONS[spec.params.universal_set]
-        pe = replace(spec.pe, weight_bits=1 + select_bits(A) + select_bits(B))
-        params = replace(spec.params, qps="external", points=())
-        return {"no_decoder": replace(spec, name=f"{spec.name}_no_decoder", pe=pe,
-                                      params=params)}
+        return {"no_decoder": self._no_decoder(spec)}
+
+    decoder_placements = ("pe", "column", "array")
+
+    def check_array(self, params, pe, array):
+        if array.decoder != "pe" and params.qps == "external":
+            raise FieldError("array.decoder", f"must be 'pe' with qps: external (the codes "
+                             f"carry the selects; there is no decoder to share), "
+                             f"not {array.decoder!r}")
+
+    def product_range(self, spec):
+        """A programmable QPS may hold any point: ``a * (+-max(U))`` bounds the product."""
+        if spec.params.qps != "programmable":
+            return super().product_range(spec)
+        from ..codebook import act_range
+        top = int(max(universal_set(spec.params.universal_set)) *
+                  (1 << _F(spec.params.universal_set)))
+        lo, hi = act_range(spec.pe.act_bits, spec.pe.act_signed)
+        return min(lo * top, -hi * top), max(hi * top, -lo * top)
+
+    def array_cell_spec(self, spec):
+        return self._no_decoder(spec)
+
+    def array_decoder(self, spec, ports):
+        return SqLoadDecoder(spec, ports)
 
     def quantize(self, spec, weights, alpha=None):
         """Nearest point of ``alpha * QPS`` (seed 003 eq. 3); alpha fitted by eqs. 8-10."""

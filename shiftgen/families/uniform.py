@@ -36,6 +36,7 @@ class UniformPE(MacPE):
 class Uniform(Family):
     name = "uniform"
     Params = UniformParams
+    PE = UniformPE
     weight_bits = (2, 16)
 
     def codebook(self, params, weight_bits):
@@ -43,9 +44,6 @@ class Uniform(Family):
         mults = tuple(c - (c >= half) * (1 << weight_bits) for c in range(1 << weight_bits))
         return Codebook(family=self.name, weight_bits=weight_bits, F=0, multipliers=mults,
                         params={})
-
-    def pe(self, spec):
-        return UniformPE(spec)
 
     def quantize(self, spec, weights, alpha=None):
         """Symmetric uniform quantization: ``alpha = max|W| / (2**(n-1) - 1)``."""

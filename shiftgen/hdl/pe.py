@@ -17,7 +17,8 @@ class MacPE(wiring.Component):
     """Base class of a multiply-accumulate PE.
 
     A family subclasses it, sets :attr:`weight_shape` (usually a
-    ``data.StructLayout`` naming the code's fields) and implements
+    ``data.StructLayout`` naming the code's fields), optionally
+    :attr:`act_shape` (for a coded activation), and implements
     :meth:`product`. The base adds the product to the accumulator with
     wrap-around or saturation, as the spec asks.
 
@@ -39,20 +40,30 @@ class MacPE(wiring.Component):
         The accumulator register.
     """
     weight_shape = None
+    act_shape = None
 
     def __init__(self, spec):
         self.spec = spec
         cfg = spec.pe
-        act_shape = signed(cfg.act_bits) if cfg.act_signed else unsigned(cfg.act_bits)
+        act_shape = self.act_shape if self.act_shape is not None else \
+            signed(cfg.act_bits) if cfg.act_signed else unsigned(cfg.act_bits)
         weight_shape = self.weight_shape if self.weight_shape is not None \
             else unsigned(cfg.weight_bits)
-        super().__init__({
+        super().__init__(self.members(act_shape, weight_shape))
+
+    def members(self, act_shape, weight_shape):
+        """The signature members: the foundation's ports and :meth:`extra_members`.
+
+        An array cell (:mod:`shiftgen.hdl.array`) overrides it and reuses
+        :meth:`product` unchanged.
+        """
+        return {
             "en": In(1),
             "a": In(act_shape),
             "w": In(weight_shape),
-            "acc": Out(signed(cfg.acc_bits)),
+            "acc": Out(signed(self.spec.pe.acc_bits)),
             **self.extra_members(),
-        })
+        }
 
     def extra_members(self):
         """Ports a family adds to the foundation's (e.g. a decoder write port)."""

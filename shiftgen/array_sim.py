@@ -1,0 +1,160 @@
+"""Drive a MAC array: load weights, stream vectors, collect the outputs.
+
+:func:`schedule` turns jobs (a weight matrix and the activation vectors to
+multiply by it) into per-cycle port values, the same for the Amaranth
+simulator (:func:`simulate_array`) and cocotb (:mod:`shiftgen.cocotb_array`);
+:func:`collect` reads the results back by ``y_valid``.
+"""
+
+import numpy as np
+from amaranth.hdl import ClockDomain, Module, Value
+from amaranth.sim import Simulator
+
+from .hdl.array import WeightStationaryArray
+
+__all__ = ["pack_row", "schedule", "collect", "simulate_array", "random_jobs"]
+
+
+def pack_row(codes, weight_bits):
+    """One ``w_in`` word: the codes of a weight row, column 0 in the low bits."""
+    word = 0
+    for c, code in enumerate(codes):
+        word |= int(code) << (c * weight_bits)
+    return word
+
+
+def schedule(spec, jobs, gap=0):
+    """Per-cycle inputs of the array for ``jobs``.
+
+    Each job loads its weights (``R`` edges with ``w_load``, rows ``R-1`` to
+    0), then presents its vectors, one per edge (``gap`` idle edges between
+    vectors), then idles ``R + C`` edges so every result leaves before the
+    next load changes the weights.
+
+    Parameters
+    ----------
+    spec : Spec
+    jobs : list of (numpy.ndarray, numpy.ndarray)
+        ``(W, X)``: weight codes ``(R, C)`` and activation inputs ``(N, R)``.
+
+    Returns
+    -------
+    list of dict
+        Port values per edge: ``x`` (list of R inputs), ``x_valid``,
+        ``w_load``, ``w_in``.
+    """
+    R, C = spec.array.rows, spec.array.cols
+    B = spec.pe.weight_bits
+    cycles = []
+    idle_x = [0] * R
+    for w, x in jobs:
+        w, x = np.asarray(w), np.asarray(x)
+        if w.shape != (R, C) or x.ndim != 2 or x.shape[1] != R:
+            raise ValueError(f"Job shapes must be ({R}, {C}) and (N, {R}), "
+                             f"not {w.shape} and {x.shape}")
+        for r in reversed(range(R)):
+            cycles.append({"x": idle_x, "x_valid": 0, "w_load": 1,
+                           "w_in": pack_row(w[r], B)})
+        for vector in x.tolist():
+            cycles.append({"x": vector, "x_valid": 1, "w_load": 0, "w_in": 0})
+            cycles += [{"x": idle_x, "x_valid": 0, "w_load": 0, "w_in": 0}] * gap
+        cycles += [{"x": idle_x, "x_valid": 0, "w_load": 0, "w_in": 0}] * (R + C)
+    return cycles
+
+
+def collect(spec, outputs, counts):
+    """Results per job from per-cycle ``(y, y_valid)`` samples.
+
+    Parameters
+    ----------
+    outputs : list of (list of int, int)
+        Each cycle: the C column values (signed) and ``y_valid`` as an int.
+    counts : list of int
+        Vectors per job.
+    """
+    C = spec.array.cols
+    columns = [[] for _ in range(C)]
+    for y, valid in outputs:
+        for c in range(C):
+            if valid >> c & 1:
+                columns[c].append(y[c])
+    total = sum(counts)
+    if any(len(col) != total for col in columns):
+        raise AssertionError(f"expected {total} results per column, got "
+                             f"{[len(col) for col in columns]}")
+    stacked = np.array(columns, dtype=np.int64).T.reshape(total, C)
+    out, start = [], 0
+    for n in counts:
+        out.append(stacked[start:start + n])
+        start += n
+    return out
+
+
+def _act_raw(spec, values):
+    """Activation inputs as raw port bits (two's complement for signed)."""
+    mask = (1 << spec.pe.act_bits) - 1
+    return [int(v) & mask for v in values]
+
+
+def simulate_array(spec, jobs, gap=0):
+    """``Y`` of each job from the Amaranth simulator (cells inline).
+
+    The codebook's setup writes (a programmable decoder) come first.
+    """
+    dut = WeightStationaryArray(spec, cells="inline")
+    top = Module()
+    top.submodules.dut = dut
+    top.domains.sync = ClockDomain("sync")
+    sim = Simulator(top)
+    sim.add_clock(1e-6, domain="sync")
+    cycles = schedule(spec, jobs, gap)
+    A, C, P = spec.pe.act_bits, spec.array.cols, dut.psum_bits
+    x, y = Value.cast(dut.x), Value.cast(dut.y)
+    outputs = []
+
+    def signed_field(word, c):
+        v = word >> (c * P) & ((1 << P) - 1)
+        return v - (1 << P) if v >> (P - 1) else v
+
+    async def testbench(ctx):
+        for write in spec.codebook.setup:
+            for port, value in write.items():
+                ctx.set(getattr(dut, port), value)
+            await ctx.tick()
+            for port in write:
+                ctx.set(getattr(dut, port), 0)
+        for cyc in cycles:
+            word = 0
+            for r, v in enumerate(_act_raw(spec, cyc["x"])):
+                word |= v << (r * A)
+            ctx.set(x, word)
+            ctx.set(dut.x_valid, cyc["x_valid"])
+            ctx.set(dut.w_load, cyc["w_load"])
+            ctx.set(dut.w_in, cyc["w_in"])
+            await ctx.tick()
+            # After the edge: the outputs of the cycle that follows it.
+            yw = ctx.get(y)
+            outputs.append(([signed_field(yw, c) for c in range(C)], ctx.get(dut.y_valid)))
+
+    sim.add_testbench(testbench)
+    sim.run()
+    return collect(spec, outputs, [len(x_) for _, x_ in jobs])
+
+
+def random_jobs(spec, n_jobs=2, vectors=8, seed=0):
+    """Random weight codes and activation inputs (extremes included)."""
+    rng = np.random.default_rng(seed)
+    R, C = spec.array.rows, spec.array.cols
+    inputs, values = spec.codebook.act_table(spec.pe.act_bits, spec.pe.act_signed)
+    jobs = []
+    for k in range(n_jobs):
+        w = rng.integers(0, 1 << spec.pe.weight_bits, (R, C))
+        if k == 0:  # every weight the largest multiplier: the partial sums' extremes
+            w[:] = int(np.argmax(spec.codebook.table))
+        x = inputs[rng.integers(0, len(inputs), (vectors, R))]
+        # One vector of the largest and one of the smallest value, to reach the extremes.
+        x[0, :] = inputs[np.argmax(values)]
+        if vectors > 1:
+            x[1, :] = inputs[np.argmin(values)]
+        jobs.append((w, x))
+    return jobs
