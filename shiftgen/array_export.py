@@ -26,6 +26,7 @@ def export_array(spec, out_dir):
         "top": top-only Verilog, "cell_name": ..., "top_name": ..., "array": the
         WeightStationaryArray}``.
     """
+    out_dir.mkdir(parents=True, exist_ok=True)
     arr = WeightStationaryArray(spec, cells="instance")
     cell_il, cell_v = export(spec, arr.cell, out_dir, name=arr.cell_name)
     top_name = array_name(spec)

@@ -1,14 +1,16 @@
-"""Run the cocotb tests of :mod:`shiftgen.cocotb_pe` on Icarus or Verilator."""
+"""Run the cocotb tests of :mod:`shiftgen.cocotb_pe` (a PE) and
+:mod:`shiftgen.cocotb_array` (a MAC array) on Icarus or Verilator."""
 
 import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import ToolError
 
-__all__ = ["SIMULATORS", "available", "run_cocotb"]
+__all__ = ["SIMULATORS", "available", "run_cocotb", "run_cocotb_array"]
 
 SIMULATORS = ("icarus", "verilator")
 
@@ -90,7 +92,7 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
             runner.build(sources=[Path(verilog_path).resolve()], hdl_toplevel=spec.name,
                          build_dir=build_dir, timescale=("1ns", "1ps"), always=True,
                          log_file=build_dir / "build.log")
-        except SystemExit as e:  # the runner exits when the compiler fails
+        except (SystemExit, RuntimeError) as e:  # the runner exits or raises on a failed build
             raise ToolError(f"cocotb on {simulator}: build failed (see "
                             f"{build_dir / 'build.log'})") from e
         summary = work_dir / f"summary_{simulator}.json"
@@ -122,6 +124,129 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
         ok = n_failed == 0 and mismatches == 0 and n_tests > 0 and tests
         return {"result": "pass" if ok else "fail", "cases": cases, "mismatches": mismatches,
                 "tests": tests, "failed_tests": n_failed}
+    finally:
+        if own_tmp:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+# Verilator build arguments for an array top:
+# - the edge cells leave the outputs nobody reads unconnected, which Verilator
+#   flags as PINMISSING, and its warnings stop the build (DECLFILENAME, the other
+#   intended one, only shows with -Wall, which cocotb does not pass);
+# - one C++ file: the pip wheel's verilated.mk has no PCH include flag, so a
+#   design Verilator splits (a 16 x 16 array) fails to compile
+#   ("Vtop__pch.h.fast: linker input file not found");
+# - only the top module public (cocotb passes --public-flat-rw, which makes
+#   every signal of every cell public: about 3x the C++, a longer build and a
+#   slower model). The test reads and writes the top's ports only.
+VERILATOR_ARRAY_ARGS = ("-Wno-PINMISSING", "--output-split", "0",
+                        "--no-public-flat-rw", "--public-depth", "1")
+
+
+def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=0,
+                     build_args=()):
+    """Run :mod:`shiftgen.cocotb_array` on an exported array.
+
+    The Verilog comes from :func:`~shiftgen.array_export.export_array`.
+
+    Parameters
+    ----------
+    spec : Spec
+        A spec with an ``array`` section, read from ``spec.path`` (the cocotb
+        process loads that file, so it must hold the same spec).
+    verilog_path : pathlib.Path
+        The combined Verilog (cell and ``<name>_array`` top).
+    jobs : list of (numpy.ndarray, numpy.ndarray)
+        ``(W, X)`` per matrix, as for :func:`shiftgen.array_sim.schedule`.
+    simulator : str
+        ``icarus`` or ``verilator``.
+    work_dir : pathlib.Path, optional
+        Where the simulator builds (default a temporary directory).
+    gap : int
+        Idle edges between vectors.
+    build_args : sequence of str
+        Extra simulator build arguments.
+
+    Returns
+    -------
+    dict
+        ``{"result": "pass" | "fail", "cases": output values compared,
+        "mismatches": n, "cycles": n, "sim_seconds": wall time of the drive
+        loop, "build_seconds": ..., "jobs": per-job cases and mismatches,
+        "failed_tests": n}``, and ``"error"`` when the outputs could not be
+        matched to vectors (a column flagged too few or too many results; every
+        value then counts as a mismatch).
+
+    Raises
+    ------
+    ToolError
+        If the simulator or cocotb is missing or the build fails.
+    ValueError
+        If ``spec`` has no array section or ``spec.path`` holds another spec.
+    """
+    from .array_export import array_name
+    from .cocotb_array import save_jobs
+    from .spec import load_spec
+
+    if spec.array is None:
+        raise ValueError(f"Spec must have an array section, not {spec.array!r}")
+    if spec.path is None or load_spec(spec.path) != spec:
+        raise ValueError(f"The cocotb test loads the spec from its file; {spec.path} "
+                         f"does not hold this spec")
+    if simulator not in SIMULATORS:
+        raise ValueError(f"Simulator must be one of {SIMULATORS}, not {simulator!r}")
+    if not available(simulator):
+        raise ToolError(f"cocotb on {simulator}: simulator not found")
+    from cocotb_tools.runner import get_results, get_runner
+
+    top = array_name(spec)
+    own_tmp = work_dir is None
+    work_dir = Path(tempfile.mkdtemp(prefix=f"shiftgen-array-{simulator}-")) if own_tmp \
+        else Path(work_dir).resolve()
+    try:
+        runner = get_runner(simulator)
+        build_dir = work_dir / f"sim_array_{simulator}"
+        args = list(build_args)
+        if simulator == "verilator":
+            args = list(VERILATOR_ARRAY_ARGS) + args
+        start = time.monotonic()
+        try:
+            runner.build(sources=[Path(verilog_path).resolve()], hdl_toplevel=top,
+                         build_dir=build_dir, timescale=("1ns", "1ps"), always=True,
+                         build_args=args, log_file=build_dir / "build.log")
+        except (SystemExit, RuntimeError) as e:  # the runner raises when a command fails
+            raise ToolError(f"cocotb on {simulator}: build failed (see "
+                            f"{build_dir / 'build.log'})") from e
+        build_seconds = time.monotonic() - start
+        jobs_path = work_dir / "jobs.npz"
+        save_jobs(jobs_path, jobs)
+        summary = work_dir / f"summary_array_{simulator}.json"
+        summary.unlink(missing_ok=True)
+        env = {
+            "SHIFTGEN_SPEC": str(Path(spec.path).resolve()),
+            "SHIFTGEN_JOBS": str(jobs_path),
+            "SHIFTGEN_SUMMARY": str(summary),
+            "SHIFTGEN_GAP": str(gap),
+        }
+        xml = build_dir / "results.xml"
+        xml.unlink(missing_ok=True)
+        try:
+            runner.test(hdl_toplevel=top, test_module="shiftgen.cocotb_array",
+                        build_dir=build_dir, test_dir=build_dir, extra_env=env,
+                        results_xml=str(xml), log_file=build_dir / "test.log")
+        except SystemExit:
+            pass  # under pytest the runner exits on a failed test; the results say which
+        if not xml.exists():
+            raise ToolError(f"cocotb on {simulator}: simulation failed to run (see "
+                            f"{build_dir / 'test.log'})")
+        n_tests, n_failed = get_results(xml)
+        data = json.loads(summary.read_text()) if summary.exists() else {}
+        ok = n_tests > 0 and n_failed == 0 and bool(data) and data["mismatches"] == 0
+        return {"result": "pass" if ok else "fail", "cases": data.get("cases", 0),
+                "mismatches": data.get("mismatches", 0), "cycles": data.get("cycles", 0),
+                "sim_seconds": data.get("seconds", 0.0), "build_seconds": build_seconds,
+                "jobs": data.get("jobs", []), "failed_tests": n_failed,
+                **({"error": data["error"]} if "error" in data else {})}
     finally:
         if own_tmp:
             shutil.rmtree(work_dir, ignore_errors=True)
