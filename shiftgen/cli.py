@@ -106,7 +106,7 @@ def _print_verification(results):
 
 
 def _build(args, formal, cocotb):
-    from .build import build, failures
+    from .build import build, report_failures
     from .report import summary_table
     from .spec import load_spec
 
@@ -120,7 +120,7 @@ def _build(args, formal, cocotb):
     else:
         print(f"{spec.name}: built in {time.monotonic() - start:.1f} s -> {out_dir}")
         print(summary_table(report))
-    failed = failures(report["verification"], report.get("variants"))
+    failed = report_failures(report)
     if failed:
         raise VerificationError(f"{spec.name}: verification failed: {', '.join(failed)} "
                                 f"(see {out_dir / 'report.md'})")
@@ -170,7 +170,10 @@ def _fit(args):
     seconds = time.monotonic() - start
     doc = yaml.safe_load(Path(args.spec).read_text())
     doc = {"name": spec.name, **{k: v for k, v in doc.items() if k != "name"}}
-    doc["params"] = {**(doc.get("params") or {}), **updates}
+    params = dict(doc.get("params") or {})
+    if args.per_channel is not None and "alpha" not in updates:
+        params.pop("alpha", None)  # one alpha per channel now; a layer alpha would be stale
+    doc["params"] = {**params, **updates}
     out = Path(args.out) if args.out else Path(f"{Path(args.spec).stem}_fit.yaml")
     header = (f"# Fitted by 'shiftgen fit' to {Path(args.weights).name} ({weights.size} weights): "
               f"loss {summary['loss']:.6g}.\n")

@@ -35,7 +35,7 @@ from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
 from ..hdl.sign import signed_sum
 from ..schema import FieldError, option
-from .ausn_quant import adaptive_allocation, ausn_levels, quantize, unpack
+from .ausn_quant import adaptive_allocation, ausn_levels, candidate_fields, quantize, unpack
 from .base import Family, Quantized
 
 __all__ = ["AusnParams", "AusnPE", "Ausn"]
@@ -241,7 +241,14 @@ class Ausn(Family):
         from ..errors import InputError
         if per_channel_axis is not None:
             raise InputError("ausn fit chooses one split per layer; --per-channel does not apply")
-        result = adaptive_allocation(weights, spec.pe.weight_bits - 1)
+        # Splits the spec accepts: at least one subdivision part and B0 <= 4.
+        total = spec.pe.weight_bits - 1
+        candidates = [(b0, subs) for b0, subs in candidate_fields(total)
+                      if subs and b0 <= 4 and len(subs) <= 3]
+        if not candidates:
+            raise InputError(f"{spec.path}: {total} magnitude bits leave no basic/subdivision "
+                             f"split to choose")
+        result = adaptive_allocation(weights, total, candidates=candidates)
         basic, sub = result.fields
         table = [{"basic": row.fields[0], "sub": list(row.fields[1]),
                   "clipping_error": float(row.clipping_error),

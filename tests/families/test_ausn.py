@@ -114,3 +114,16 @@ def test_ausn_activation_spec_errors(kwargs, field, words):
     assert f"aa.yaml: {field}:" in message
     for word in words:
         assert word in message
+
+
+def test_fit_only_offers_splits_the_spec_accepts():
+    from shiftgen.spec import load_spec
+    from tests.support import ROOT
+    spec = load_spec(ROOT / "specs" / "ausn_8x4.yaml")
+    # Narrow Laplace weights favour all-basic (3, []) without the restriction.
+    w = np.random.default_rng(0).laplace(0, 0.02, 4000)
+    updates, summary = spec.family.fit(spec, w)
+    assert updates["sub"] and all(c["sub"] for c in summary["candidates"])
+    text = (ROOT / "specs" / "ausn_8x4.yaml").read_text().replace(
+        "basic: 2", f"basic: {updates['basic']}").replace("sub: [1]", f"sub: {updates['sub']}")
+    parse_spec(text, path="fitted.yaml")  # the fitted split must load
