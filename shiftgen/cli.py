@@ -7,6 +7,7 @@ Every error is one line on stderr: status 2 for a bad spec or input file,
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -14,6 +15,8 @@ from . import __version__
 from .errors import ShiftgenError, VerificationError
 
 __all__ = ["main"]
+
+_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*\Z")
 
 
 def _add_spec(p):
@@ -37,6 +40,7 @@ def _parser():
     _add_spec(p)
     _add_out(p)
     p.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
+    p.add_argument("--part", help="FPGA part of the Vivado script (default xc7z020clg400-1)")
     p.add_argument("--json", action="store_true", help="print report.json instead of a table")
 
     p = sub.add_parser("verify", help="build, then run every check: simulator, cocotb "
@@ -51,6 +55,7 @@ def _parser():
                    help="check this Verilog file against the spec instead of the generated one")
     p.add_argument("--steps", type=int, default=4000, help="random sequence length")
     p.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
+    p.add_argument("--part", help="FPGA part of the Vivado script (default xc7z020clg400-1)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
 
     p = sub.add_parser("fit", help="fit the family's parameters (SQ: FINDBESTQPS) to weights "
@@ -111,10 +116,14 @@ def _build(args, formal, cocotb):
     from .spec import load_spec
 
     spec = load_spec(args.spec)
+    if args.part is not None and not _PART.match(args.part):
+        from .errors import InputError
+        raise InputError(f"--part must be letters, digits and '-' (e.g. xc7a100tcsg324-1), "
+                         f"not {args.part!r}")
     start = time.monotonic()
     report, out_dir, _ = build(spec, args.out, synth=not args.no_synth, formal=formal,
                                cocotb=cocotb, random_steps=getattr(args, "steps", 2000),
-                               progress=_progress(args.json))
+                               progress=_progress(args.json), part=args.part)
     if args.json:
         print(json.dumps(report, indent=1))
     else:

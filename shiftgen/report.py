@@ -90,7 +90,39 @@ def report_markdown(report):
     for check, res in report["verification"].items():
         detail = ", ".join(f"{k}={v}" for k, v in res.items() if k != "result")
         lines += [f"- **{check}**: {res['result']}" + (f" ({detail})" if detail else "")]
+    if "array" in report:
+        lines += [""] + _array_markdown(report["array"])
     return "\n".join(lines) + "\n"
+
+
+def _array_markdown(arr):
+    lines = [f"## Array {arr['rows']} x {arr['cols']} ({arr['dataflow']}, decoder "
+             f"{arr['decoder']})", "",
+             f"- Verilog `{arr['verilog']}`: top `{arr['top']}`, cell `{arr['cell']}`",
+             f"- Partial sums {arr['psum_bits']} bits (exact); latency {arr['latency']}", ""]
+    targets = arr.get("targets") or {}
+    if targets:
+        lines += [f"Method: {targets['method']}", ""]
+        x, g = targets.get("xilinx7"), targets.get("generic")
+        if x:
+            t, c, top = x["totals"], x["cell"], x["top"]
+            lines += ["| xilinx7 | LUT | FF | CARRY4 | MUXF7 | MUXF8 |", "|---|---|---|---|---|---|",
+                      f"| **total** | **{t['LUT']}** | **{t['FF']}** | **{t['CARRY4']}** | "
+                      f"{t.get('MUXF7', 0)} | {t.get('MUXF8', 0)} |",
+                      f"| cell (x {x['instances']}) | {c['LUT']} | {c['FF']} | {c['CARRY4']} | "
+                      f"{c.get('MUXF7', 0)} | {c.get('MUXF8', 0)} |",
+                      f"| top | {top['LUT']} | {top['FF']} | {top['CARRY4']} | "
+                      f"{top.get('MUXF7', 0)} | {top.get('MUXF8', 0)} |", "",
+                      f"Recipes: cell `{x['recipe']['cell']}`; top `{x['recipe']['top']}`", ""]
+        if g:
+            lines += [f"Generic gates: {g['totals']['total']} in all "
+                      f"(cell {g['cell']['total']}, top {g['top']['total']}); "
+                      f"cell depth {g['cell'].get('depth')}", ""]
+    lines += ["Array verification:", ""]
+    for check, res in arr["verification"].items():
+        detail = ", ".join(f"{k}={v}" for k, v in res.items() if k != "result")
+        lines += [f"- **{check}**: {res['result']}" + (f" ({detail})" if detail else "")]
+    return lines
 
 
 def summary_table(report):
@@ -111,6 +143,18 @@ def summary_table(report):
         rows += [(f"verify {check}", res["result"] + (f" ({res['mismatches']} mismatches / "
                                                       f"{res['cases']} cases)"
                                                       if "cases" in res else ""))]
+    arr = report.get("array")
+    if arr:
+        rows += [("array", f"{arr['rows']} x {arr['cols']}, {arr['psum_bits']}-bit outputs")]
+        ax = (arr.get("targets") or {}).get("xilinx7")
+        if ax:
+            t = ax["totals"]
+            rows += [("array LUT / FF / CARRY4", f"{t['LUT']} / {t['FF']} / {t['CARRY4']} "
+                                                 f"(hierarchical)")]
+        for check, res in arr["verification"].items():
+            rows += [(f"array {check}", res["result"] + (f" ({res['mismatches']} mismatches / "
+                                                         f"{res['cases']} outputs)"
+                                                         if "cases" in res else ""))]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
 
