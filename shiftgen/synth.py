@@ -22,15 +22,17 @@ __all__ = ["TARGETS", "synthesize"]
 GENERIC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX"
 
 
-def _xilinx_script(top, booth):
+def _xilinx_script(top, booth, flatten=True, depth=True):
+    # depth: unused, xilinx7 reports no logic depth.
     pre = ["proc", "opt", "wreduce", "booth"] if booth else []
-    return [*pre, f"synth_xilinx -top {top} -flatten -nodsp -noiopad -noclkbuf"]
+    return [*pre, f"synth_xilinx -top {top}" + (" -flatten" if flatten else "")
+            + " -nodsp -noiopad -noclkbuf"]
 
 
-def _generic_script(top, booth):
-    return [f"synth -top {top} -flatten" + (" -booth" if booth else ""),
+def _generic_script(top, booth, flatten=True, depth=True):
+    return [f"synth -top {top}" + (" -flatten" if flatten else "") + (" -booth" if booth else ""),
             f"abc -g {GENERIC_GATES}", "opt_clean -purge",
-            "tee -q -o ltp.txt ltp -noff"]
+            *(["tee -q -o ltp.txt ltp -noff"] if depth else [])]
 
 
 def _xilinx_figures(cells):
@@ -42,7 +44,8 @@ def _xilinx_figures(cells):
 
 
 def _generic_figures(cells, work):
-    m = re.search(r"length=(\d+)", (work / "ltp.txt").read_text())
+    ltp = work / "ltp.txt"
+    m = re.search(r"length=(\d+)", ltp.read_text()) if ltp.exists() else None
     gates = {k.strip("$_"): v for k, v in sorted(cells.items())}
     return {"cells": gates, "total": sum(gates.values()), "depth": int(m.group(1)) if m else None}
 
@@ -57,24 +60,61 @@ TARGETS = {
 
 def _has_multiplier(verilog_text):
     # A '*' between operands in an assign: the exported Verilog has no comments
-    # except the header, which we skip.
-    body = verilog_text.split("*/", 1)[-1]
+    # except its Yosys headers (one per module file; a combined array file has
+    # two), which we skip.
+    body = re.sub(r"/\*.*?\*/", "", verilog_text, flags=re.S)
     return "*" in body
 
 
-def _run_candidate(verilog_path, top, target, booth):
+def _module_names(verilog_text):
+    """Names of the modules a Verilog file defines."""
+    return re.findall(r"^\s*module\s+\\?([\w$]+)", verilog_text, flags=re.M)
+
+
+def _run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, depth=True):
+    """One Yosys run of one recipe; returns its recipe text and figures.
+
+    ``libs`` are Verilog files read as black boxes (``read_verilog -lib``):
+    their instances are not synthesized: the figures leave them out and list
+    them under ``blackboxes`` (module name -> instance count).
+    With ``flatten=False`` the top keeps its hierarchy; ``depth=False`` skips
+    ``ltp`` (generic target).
+    """
     script_of, figures_of, _ = TARGETS[target]
+    verilog_path = Path(verilog_path)
     with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".synth-") as tmp:
         work = Path(tmp)
+        boxes = set()
+        reads = []
+        for k, lib in enumerate(libs):
+            text = Path(lib).read_text()
+            boxes.update(_module_names(text))
+            (work / f"lib{k}.v").write_text(text)
+            reads.append(f"read_verilog -lib lib{k}.v")
         (work / "design.v").write_text(verilog_path.read_text())
-        script = ["read_verilog design.v", *script_of(top, booth),
-                  "tee -q -o stat.json stat -json"]
+        body = script_of(top, booth, flatten=flatten, depth=depth)
+        script = [*reads, "read_verilog design.v", *body, "tee -q -o stat.json stat -json"]
         find_yosys().run("\n".join(script), cwd=work, name="synth")
         stat = json.loads((work / "stat.json").read_text())
         cells = stat["modules"][f"\\{top}"]["num_cells_by_type"] if f"\\{top}" in stat["modules"] \
             else stat["design"]["num_cells_by_type"]
-        recipe = "; ".join(script[1:-1] if target == "xilinx7" else script[1:-2])
-        return {"recipe": recipe, **figures_of(cells, work)}
+        # Black-box instances are not logic of this module; $scopeinfo (left by
+        # flatten) marks where a submodule was, and is no logic either.
+        blackboxes = {k: v for k, v in cells.items() if k.lstrip("\\") in boxes}
+        cells = {k: v for k, v in cells.items() if k not in blackboxes and k != "$scopeinfo"}
+        recipe = "; ".join(body if target == "xilinx7" else
+                           [line for line in body if not line.startswith("tee ")])
+        out = {"recipe": recipe, **figures_of(cells, work)}
+        if libs:
+            out["blackboxes"] = {k.lstrip("\\"): v for k, v in sorted(blackboxes.items())}
+        return out
+
+
+def _best(target, cands):
+    """The candidate with the best merit, listing every candidate (without cell counts)."""
+    best = min(cands, key=TARGETS[target][2])
+    return {**best, "candidates": [
+        {k: v for k, v in c.items() if k not in ("cells",)} for c in cands]}
 
 
 def synthesize(verilog_path, top, targets=tuple(TARGETS), jobs=2):
@@ -102,8 +142,5 @@ def synthesize(verilog_path, top, targets=tuple(TARGETS), jobs=2):
         results = list(pool.map(lambda tb: _run_candidate(verilog_path, top, *tb), work))
     out = {}
     for target in targets:
-        cands = [r for (t, _), r in zip(work, results) if t == target]
-        best = min(cands, key=TARGETS[target][2])
-        out[target] = {**best, "candidates": [
-            {k: v for k, v in c.items() if k not in ("cells",)} for c in cands]}
+        out[target] = _best(target, [r for (t, _), r in zip(work, results) if t == target])
     return out

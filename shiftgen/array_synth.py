@@ -1,0 +1,332 @@
+"""Yosys synthesis of a MAC array, hierarchically or flattened.
+
+Flattening a large array in WebAssembly Yosys is slow and memory-hungry (a
+flattened 32 x 32 PoT array: 155 s, 1.1 GB), so the array is reported
+hierarchically by default (:data:`METHOD`):
+
+- the cell module ``<name>_cell`` is synthesized once, alone, with the PE's
+  recipes and candidate choice (:mod:`shiftgen.synth`: ``booth`` is a
+  candidate when the cell multiplies, the best by merit is kept);
+- the top ``<name>_array`` is synthesized once with the cell read as a black
+  box (``read_verilog -lib``) and without ``-flatten``, which maps only the
+  top's own logic: input skew registers, the valid chain and any shared SQ
+  load decoders. The black-box instances are counted apart, never as logic;
+- every figure is summed by instance count: ``total = top + R * C * cell``.
+
+The generic target's depth is the cell's: the array is pipelined per cell.
+
+Cross-boundary optimization is what this leaves out. A flattened run of the
+same Verilog removes the last column's ``a_out`` registers (nobody reads
+them: ``R * act_bits`` flip-flops) and, in row 0, whose ``psum_in`` is the
+constant 0, the adder and the partial-sum bits that only repeat the
+product's sign. It may narrow the next rows' partial sums the same way (row
+``r`` holds at most ``r + 1`` products, fewer bits than ``psum_bits``), and
+it merges registers that are equal in every cell (a per-PE QPS table written
+from the array's ports). So the hierarchical totals
+lie above a flattened run's, up to LUT-mapping noise: by a few per cent on
+a 4 x 4 array, where row 0 and the last column are most of it, and by about
+``1 / R`` as much on a large one. :func:`compare` gives the difference.
+
+The cell's LUT count also depends on how ABC9 meets its netlist: the same
+gates map to fewer LUTs for some cells when their names carry a hierarchy
+prefix, as in a flattened array (APoT 4-bit: 41 LUTs alone, 33 in a wrapper,
+33 per interior cell of a flat array), and the plain method multiplies the
+cell's sample by ``R * C``.
+
+``edges=True`` (:data:`EDGE_METHOD`) follows a flattened run more closely:
+the cell is synthesized in a wrapper, flattened, in each of its four
+contexts (interior; row 0 with ``psum_in = 0``; the last column with
+``a_out`` unconnected; the corner with both), each counted by its number of
+instances. What remains is the narrowing of rows below row 0 and the
+merging of equal registers.
+"""
+
+import re
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .array_export import export_array
+from .errors import ToolError
+from .synth import _best, _has_multiplier, _run_candidate
+from .yosys import find_yosys
+
+__all__ = ["METHOD", "EDGE_METHOD", "FLAT_METHOD", "TOTAL_KEYS", "edge_contexts",
+           "synthesize_array", "compare"]
+
+METHOD = ("hierarchical: the cell module is synthesized once alone (the PE recipes, best "
+          "candidate by merit) and the array top once with the cell as a black box "
+          "(read_verilog -lib, no -flatten: skew registers, valid chain, shared decoders); "
+          "every figure is top + R*C * cell; the generic depth is the cell's. No optimization "
+          "across cell boundaries (row 0's constant psum_in, the last column's unread a_out), "
+          "so totals lie above a flattened run's.")
+
+EDGE_METHOD = ("hierarchical with edge contexts: as the hierarchical method, but the cell is "
+               "synthesized flattened in a wrapper for each context it has in the array: "
+               "interior, row 0 (psum_in = 0), last column (a_out unconnected), corner (both); "
+               "every figure is top + the sum over contexts of instances * context figures.")
+
+FLAT_METHOD = ("flattened: the combined array Verilog (cell + top) synthesized as one design "
+               "with -flatten, with the recipe the cell got in the hierarchical method.")
+
+#: Figures summed by instance count, per target (``cells`` is summed per type too).
+TOTAL_KEYS = {
+    "xilinx7": ("LUT", "FF", "CARRY4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6",
+                "MUXF7", "MUXF8"),
+    "generic": ("total",),
+}
+
+
+def _timed(fn, *args, **kwargs):
+    start = time.monotonic()
+    out = fn(*args, **kwargs)
+    return {**out, "seconds": round(time.monotonic() - start, 2)}
+
+
+def _run_all(runs, jobs):
+    """Run ``(key, fn, args, kwargs)`` jobs, ``jobs`` at once, in order; ``{key: result}``."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [(key, pool.submit(_timed, fn, *args, **kwargs))
+                   for key, fn, args, kwargs in runs]
+        return {key: f.result() for key, f in futures}
+
+
+def _candidate_name(booth):
+    return "booth" if booth else "plain"
+
+
+def _sum(target, parts, depth=None):
+    """``sum(count * figures)`` over ``(count, figures)`` pairs, per figure and cell type."""
+    totals = {k: sum(n * f.get(k, 0) for n, f in parts) for k in TOTAL_KEYS[target]
+              if any(k in f for _, f in parts)}
+    types = sorted(set().union(*(f["cells"] for _, f in parts)))
+    totals["cells"] = {k: sum(n * f["cells"].get(k, 0) for n, f in parts) for k in types}
+    if target == "generic":
+        totals["depth"] = depth
+    return totals
+
+
+def _strip(figures):
+    return {k: v for k, v in figures.items() if k != "candidates"}
+
+
+def edge_contexts(rows, cols):
+    """Instances of the cell per edge context: ``{context: count}`` (zero counts left out).
+
+    ``interior``: neither edge; ``row0``: row 0 (``psum_in = 0``) but not the
+    last column; ``last_col``: the last column (``a_out`` unread) but not row 0;
+    ``corner``: both.
+    """
+    counts = {"interior": (rows - 1) * (cols - 1), "row0": cols - 1, "last_col": rows - 1,
+              "corner": 1}
+    return {k: v for k, v in counts.items() if v}
+
+
+_PORT = re.compile(r"^\s*(input|output)\s+(signed\s+)?(\[\d+:\d+\]\s+)?\\?([\w$]+)\s*;",
+                   flags=re.M)
+
+
+def _wrapper(cell_text, cell_name, context):
+    """The cell's Verilog and a wrapper module that connects it as in ``context``.
+
+    ``interior`` passes every port through; ``row0`` ties ``psum_in`` to 0,
+    ``last_col`` leaves ``a_out`` unconnected, ``corner`` does both.
+    Returns ``(wrapper name, Verilog text)``.
+    """
+    tie_psum = context in ("row0", "corner")
+    open_a_out = context in ("last_col", "corner")
+    ports = _PORT.findall(cell_text.split(f"module {cell_name}", 1)[1].split("endmodule", 1)[0])
+    kept, conns = [], []
+    for direction, signed, width, name in ports:
+        if name == "psum_in" and tie_psum:
+            bits = int(width.strip()[1:].split(":")[0]) + 1 if width else 1
+            conns.append(f"    .psum_in({bits}'d0)")
+        elif name == "a_out" and open_a_out:
+            conns.append("    .a_out()")
+        else:
+            kept.append((direction, signed, width, name))
+            conns.append(f"    .{name}({name})")
+    name = f"{cell_name}_{context}"
+    lines = [cell_text, f"module {name}({', '.join(p[3] for p in kept)});"]
+    lines += [f"  {d} {s}{w}{n};" for d, s, w, n in kept]
+    lines += [f"  {cell_name} cell (", ",\n".join(conns), "  );", "endmodule", ""]
+    return name, "\n".join(lines)
+
+
+def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"),
+                     flatten=False, *, edges=False, booth=None, jobs=2):
+    """Synthesize the array of ``spec`` for each target; figures per target.
+
+    Parameters
+    ----------
+    spec : Spec
+        A spec with an ``array`` section.
+    out_dir : pathlib.Path
+        Build directory: the export goes there when ``exported`` is None, and
+        the Yosys work directories are made (and removed) inside it, since
+        YoWASP sees only the current directory tree.
+    exported : dict, optional
+        :func:`~shiftgen.array_export.export_array` output for ``spec``.
+    targets : iterable of str
+    flatten : bool
+        Synthesize the combined file flattened instead (slow on large arrays:
+        for checking the hierarchical method on small ones).
+    edges : bool
+        Hierarchical only: also synthesize the cell in each of its contexts
+        (:data:`EDGE_METHOD`), as a flattened run optimizes it.
+    booth : bool or dict, optional
+        Flattened only: use the ``booth`` recipe (per target, as a dict).
+        Default: the candidate the cell gets, which runs the cell candidates
+        first when the cell multiplies.
+    jobs : int
+        Yosys processes run at once.
+
+    Returns
+    -------
+    dict
+        ``{"method": ..., "seconds": wall time, target: {...}}`` (with
+        ``edges``, also ``edge_seconds``: the wall time of the edge runs,
+        made after the others). Hierarchical,
+        per target: ``cell`` and ``top`` (figures and recipe of each run; the
+        top lists the black-box instances under ``blackboxes``),
+        ``instances`` (``R * C``), ``totals``, ``recipe`` (``{"cell", "top"}``),
+        ``candidate`` (the cell's: ``plain`` or ``booth``), ``candidates``
+        (every cell candidate), ``yosys`` and ``seconds`` (Yosys run time
+        of the target, summed over its runs); with ``edges``, also
+        ``contexts`` (instances and figures per context) and
+        ``uniform_totals`` (``top + R * C * cell``, what ``totals`` is without
+        edges). Flattened: ``totals``, ``recipe``, ``candidate``,
+        ``instances``, ``yosys``, ``seconds`` (and ``cell`` when the cell was
+        synthesized to pick the recipe).
+
+    Raises
+    ------
+    ToolError
+        If Yosys fails, or the top does not hold ``R * C`` cell instances.
+    """
+    start = time.monotonic()
+    out_dir = Path(out_dir)
+    targets = tuple(targets)
+    if spec.array is None:
+        raise ValueError(f"Spec {spec.name!r} has no array section")
+    if exported is None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        exported = export_array(spec, out_dir)
+    rows, cols = spec.array.rows, spec.array.cols
+    count = rows * cols
+    cell_v, top_v = Path(exported["cell"]), Path(exported["top"])
+    cell_name, top_name = exported["cell_name"], exported["top_name"]
+    version = find_yosys().version
+    multiplies = _has_multiplier(cell_v.read_text())
+
+    # The long top runs go first; the cells fill the other worker.
+    runs = []
+    if not flatten:
+        runs += [(("top", t, False), _run_candidate, (top_v, top_name, t, False),
+                  {"libs": (cell_v,), "flatten": False, "depth": False}) for t in targets]
+    need_cell = not flatten or (booth is None and multiplies)
+    if need_cell:
+        runs += [(("cell", t, b), _run_candidate, (cell_v, cell_name, t, b), {})
+                 for t in targets for b in ((False, True) if multiplies else (False,))]
+    results = _run_all(runs, jobs)
+    cells = {t: _best(t, [r for (kind, tt, _), r in results.items()
+                          if kind == "cell" and tt == t])
+             for t in targets} if need_cell else {}
+
+    if flatten:
+        out = {"method": FLAT_METHOD}
+        choice = {}
+        for t in targets:
+            if isinstance(booth, dict):
+                choice[t] = bool(booth.get(t, False))
+            elif booth is not None:
+                choice[t] = bool(booth)
+            else:
+                choice[t] = t in cells and "booth" in cells[t]["recipe"]
+        flat = _run_all([(t, _run_candidate, (exported["verilog"], top_name, t, choice[t]), {})
+                         for t in targets], jobs)
+        for t in targets:
+            res = flat[t]
+            entry = {"totals": {k: v for k, v in res.items() if k not in ("recipe", "seconds")},
+                     "recipe": res["recipe"], "candidate": _candidate_name(choice[t]),
+                     "instances": count, "yosys": version, "seconds": res["seconds"]}
+            if t in cells:
+                entry["cell"] = _strip(cells[t])
+            out[t] = entry
+        out["seconds"] = round(time.monotonic() - start, 2)
+        return out
+
+    contexts = edge_contexts(rows, cols) if edges else {}
+    ctx_results = {}
+    edge_start = time.monotonic()
+    if contexts:
+        with tempfile.TemporaryDirectory(dir=out_dir, prefix=".edges-") as tmp:
+            runs = []
+            for ctx in contexts:
+                name, text = _wrapper(cell_v.read_text(), cell_name, ctx)
+                path = Path(tmp) / f"{name}.v"
+                path.write_text(text)
+                runs += [((ctx, t), _run_candidate,
+                          (path, name, t, "booth" in cells[t]["recipe"]), {}) for t in targets]
+            ctx_results = _run_all(runs, jobs)
+
+    out = {"method": EDGE_METHOD if edges else METHOD}
+    for t in targets:
+        cell, top = cells[t], results[("top", t, False)]
+        if top["blackboxes"] != {cell_name: count}:
+            raise ToolError(f"{top_name}: expected {count} instances of {cell_name} as black "
+                            f"boxes, Yosys found {top['blackboxes']}")
+        uniform = _sum(t, [(1, top), (count, cell)], cell.get("depth"))
+        seconds = top["seconds"] + sum(r["seconds"] for (kind, tt, _), r in results.items()
+                                       if kind == "cell" and tt == t)
+        entry = {"cell": _strip(cell), "top": top, "instances": count, "totals": uniform,
+                 "recipe": {"cell": cell["recipe"], "top": top["recipe"]},
+                 "candidate": _candidate_name("booth" in cell["recipe"]),
+                 "candidates": cell["candidates"], "yosys": version}
+        if edges:
+            parts = [(1, top)]
+            entry["contexts"] = {}
+            for ctx, n in contexts.items():
+                res = ctx_results[(ctx, t)]
+                parts.append((n, res))
+                seconds += res["seconds"]
+                entry["contexts"][ctx] = {"instances": n, **res}
+            entry["totals"] = _sum(t, parts, cell.get("depth"))
+            entry["uniform_totals"] = uniform
+        entry["seconds"] = round(seconds, 2)
+        out[t] = entry
+    if edges:
+        out["edge_seconds"] = round(time.monotonic() - edge_start, 2)
+    out["seconds"] = round(time.monotonic() - start, 2)
+    return out
+
+
+def compare(hierarchical, flattened, keys=None):
+    """Per cent difference of hierarchical totals over flattened ones.
+
+    Parameters
+    ----------
+    hierarchical, flattened : dict
+        :func:`synthesize_array` results.
+    keys : dict, optional
+        ``{target: figures}`` to compare; default :data:`TOTAL_KEYS`.
+
+    Returns
+    -------
+    dict
+        ``{target: {key: {"hierarchical": h, "flattened": f, "diff": h - f,
+        "percent": 100 * (h - f) / f}}}`` for the targets both results hold
+        (``percent`` is None when ``f`` is 0).
+    """
+    out = {}
+    for t, summed in TOTAL_KEYS.items():
+        if t not in hierarchical or t not in flattened:
+            continue
+        h_tot, f_tot = hierarchical[t]["totals"], flattened[t]["totals"]
+        out[t] = {}
+        for k in (keys or {}).get(t, summed):
+            h, f = h_tot.get(k, 0), f_tot.get(k, 0)
+            out[t][k] = {"hierarchical": h, "flattened": f, "diff": h - f,
+                         "percent": round(100 * (h - f) / f, 2) if f else None}
+    return out
