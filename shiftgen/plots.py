@@ -1,0 +1,455 @@
+"""Plots of quantizers and resource figures (Matplotlib, Agg backend; PNG and SVG).
+
+Every plot is written twice, ``<stem>.png`` and ``<stem>.svg``, and the same
+input gives byte-identical files: the SVG ids come from a fixed hash salt
+and neither file carries a date.
+
+- :func:`levels_plot`: a family's quantization levels over a weight histogram;
+- :func:`resources_plot`: LUT and FF per design, ours beside the paper's;
+- :func:`pareto_plot`: LUT against quantization SNR, the Pareto front marked.
+
+:func:`quantize_scaled` and :func:`snr_db` are the quantization the levels
+plot and the SNR axis share.
+"""
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["quantize_scaled", "snr_db", "levels", "gaussian_weights", "levels_plot",
+           "resources_plot", "pareto_plot", "pareto_front", "FAMILY_STYLE"]
+
+#: Marker and colour per family (Okabe-Ito colours: distinguishable in colour-blind vision).
+FAMILY_STYLE = {
+    "uniform": ("s", "#000000"),
+    "pot": ("o", "#E69F00"),
+    "apot": ("D", "#56B4E9"),
+    "sq": ("P", "#009E73"),
+    "jlq": ("^", "#D55E00"),
+    "ausn": ("v", "#CC79A7"),
+}
+_OTHER_STYLE = ("X", "#777777")
+
+#: Bars: ours and the paper's.
+_OURS, _PAPER = "#0072B2", "#BBBBBB"
+
+#: Salt of the SVG element ids (``svg.hashsalt``), so that an SVG is reproducible.
+_SALT = "shiftgen"
+
+#: JLQ scale search: log2(alpha) steps per octave and the octaves searched
+#: either side of the start.
+_JLQ_STEPS, _JLQ_OCTAVES = 32, 8
+
+
+def gaussian_weights(n=1 << 16, seed=0, dist="gaussian"):
+    """Seeded weights: ``N(0, 1)`` or a unit-variance Laplace."""
+    rng = np.random.default_rng(seed)
+    if dist == "gaussian":
+        return rng.standard_normal(n)
+    if dist == "laplace":
+        return rng.laplace(scale=1 / math.sqrt(2), size=n)
+    raise ValueError(f"dist must be 'gaussian' or 'laplace', not {dist!r}")
+
+
+def snr_db(weights, dequantized):
+    """``10 log10(sum w**2 / sum (w - wq)**2)``; ``inf`` for no error."""
+    w = np.asarray(weights, dtype=np.float64)
+    err = float(np.sum((w - np.asarray(dequantized, dtype=np.float64)) ** 2))
+    signal = float(np.sum(w * w))
+    if err == 0:
+        return math.inf
+    return 10 * math.log10(signal / err)
+
+
+def _quantizable(spec):
+    """``spec``, or the spec with the same levels whose coding the quantizer takes."""
+    params = spec.params
+    if spec.family.name == "ausn" and getattr(params, "style", None) == "decoder":
+        return replace(spec, params=replace(params, style="superposition"))
+    return spec
+
+
+def quantize_scaled(spec, weights):
+    """Quantize ``weights`` with the spec's family quantizer and a scale for them.
+
+    The scale is the family's own rule for these weights: ``max|W|`` (uniform,
+    pot), PreConvert (ausn, whose Algorithm 1 then rounds magnitudes down) or
+    the L2 fit of seed 003 eqs. 8-10 (apot, sq).
+    A fixed ``alpha`` in a spec was fitted on other data, so apot and sq fit
+    it again here; jlq, whose ``alpha`` is a fixed normalization (1: weights
+    in [-1, 1]), gets the ``alpha`` of least squared error on a grid of
+    :data:`_JLQ_STEPS` points per octave.
+
+    Returns
+    -------
+    (Quantized, str)
+        The quantized weights and how the scale was chosen.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    spec = _quantizable(spec)
+    family = spec.family
+    if family.name in ("apot", "sq"):
+        fitted = replace(spec, params=replace(spec.params, alpha=None))
+        return family.quantize(fitted, weights), "L2 fit (seed 003 eqs. 8-10)"
+    if family.name == "jlq":
+        peak = float(np.max(np.abs(weights))) if weights.size else 1.0
+        top = 2.0 ** spec.params.i  # the largest level at alpha = 1
+        start = math.log2(peak / top) if peak > 0 else 0.0
+        best = None
+        for k in range(-_JLQ_OCTAVES * _JLQ_STEPS, _JLQ_STEPS + 1):
+            alpha = 2.0 ** (start + k / _JLQ_STEPS)
+            q = family.quantize(spec, weights, alpha=alpha)
+            err = float(np.sum((weights - q.dequantize()) ** 2))
+            if best is None or err < best[0]:
+                best = (err, q)
+        return best[1], f"least-squares alpha ({_JLQ_STEPS} steps per octave)"
+    rule = {"uniform": "max|W|", "pot": "max|W| (seed 002)",
+            "ausn": "PreConvert (seed 001 eqs. 1-3); Algorithm 1 rounds down"}.get(
+                family.name, "family default")
+    return family.quantize(spec, weights), rule
+
+
+def levels(quantized, used_only=False):
+    """The distinct real levels a :class:`~shiftgen.families.base.Quantized` can take.
+
+    With ``used_only``, the levels of its codes only.
+    """
+    cb = quantized.codebook
+    mults = cb.table[np.unique(quantized.codes)] if used_only else cb.table
+    return np.unique(float(quantized.alpha) * mults.astype(np.float64) * 2.0 ** -cb.F)
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _rc():
+    return {"svg.hashsalt": _SALT, "svg.fonttype": "path", "font.size": 9,
+            "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
+            "figure.dpi": 100, "savefig.dpi": 150}
+
+
+def _save(fig, path_stem):
+    """Write ``<stem>.png`` and ``<stem>.svg`` without dates; returns both paths."""
+    plt = _pyplot()
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
+    fig.savefig(png, metadata={"Software": None})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return png, svg
+
+
+def levels_plot(spec, weights, path_stem, *, title=None):
+    """Quantization levels as vertical lines over a histogram of ``weights``.
+
+    Parameters
+    ----------
+    spec : Spec or list of Spec
+        One panel per spec (stacked, sharing the weight axis): for example
+        every bit width of one family.
+    weights : array_like of float
+        The weights (seeded: :func:`gaussian_weights`); each spec quantizes
+        them with :func:`quantize_scaled`, which also gives the levels' scale.
+    path_stem : str or os.PathLike
+        Output without suffix: ``<stem>.png`` and ``<stem>.svg``.
+    title : str, optional
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+    """
+    import matplotlib
+    plt = _pyplot()
+    specs = list(spec) if isinstance(spec, (list, tuple)) else [spec]
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    with matplotlib.rc_context(_rc()):
+        height = 1.0 + 1.7 * len(specs)
+        fig, axes = plt.subplots(len(specs), 1, figsize=(9.6, height), sharex=True,
+                                 squeeze=False)
+        # The axis spans the weights and every level they use; a level none of them
+        # uses (a code the quantizer never picks, like -2**(n-1)) may lie beyond it.
+        span = float(np.max(np.abs(w))) if w.size else 1.0
+        panels = []
+        for s in specs:
+            q, rule = quantize_scaled(s, w)
+            lv = levels(q)
+            used = np.unique(levels(q, used_only=True))
+            panels.append((s, lv, used, snr_db(w, q.dequantize()), rule))
+            span = max(span, float(np.max(np.abs(used))))
+        span *= 1.05
+        bins = np.linspace(-span, span, 121)
+        for ax, (s, lv, used, snr, rule) in zip(axes[:, 0], panels):
+            ax.hist(w, bins=bins, histtype="stepfilled", color="#C9D7E8", edgecolor="#9FB4CC",
+                    linewidth=0.5, density=True, label="weights", zorder=2, alpha=0.9)
+            dense = len(lv) > 40
+            width = 0.35 if dense else 0.9
+            unused = np.setdiff1d(lv, used)
+            off_axis = unused[np.abs(unused) > span]
+            unused = unused[np.abs(unused) <= span]
+            for x in used:
+                ax.axvline(x, color="#C0392B", linewidth=width, alpha=0.75 if dense else 0.95,
+                           zorder=1 if dense else 3)
+            dash = "-" if dense else (0, (3, 2))
+            for x in unused:
+                ax.axvline(x, color="#999999", linewidth=width, linestyle=dash,
+                           zorder=1 if dense else 3)
+            ax.plot([], [], color="#C0392B", linewidth=0.9,
+                    label=f"{len(used)} levels used" + ("\n(thin lines)" if dense else ""))
+            if len(unused):
+                ax.plot([], [], color="#999999", linewidth=0.9, linestyle=dash,
+                        label=f"{len(unused)} unused by\nthese weights")
+            if len(off_axis):
+                where = ", ".join(f"{x:.3g}" for x in off_axis[:3]) + \
+                    (", ..." if len(off_axis) > 3 else "")
+                ax.plot([], [], " ", label=f"{len(off_axis)} unused off\nthe axis: {where}")
+            pe = s.pe
+            snr_txt = "inf" if math.isinf(snr) else f"{snr:.2f}"
+            ax.set_title(f"{s.name} ({s.family.name}, {pe.weight_bits}-bit weight, "
+                         f"{len(lv)} levels): SNR {snr_txt} dB, scale: {rule}",
+                         loc="left", fontsize=8.5)
+            ax.set_ylabel("density")
+            ax.set_xlim(-span, span)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5,
+                      frameon=False, borderaxespad=0)
+        axes[-1, 0].set_xlabel(f"weight ({w.size} seeded samples)")
+        if title:
+            fig.suptitle(title, x=0.01, ha="left", fontsize=10.5)
+        fig.tight_layout(rect=(0, 0, 1, 1 - (0.25 / height if title else 0)))
+        return _save(fig, path_stem)
+
+
+def _thousands(x, _pos=None):
+    return f"{x / 1000:g}k" if x else "0"
+
+
+def _spread(values):
+    vals = [v for v in values if v]
+    return max(vals) / min(vals) if vals else 1.0
+
+
+def resources_plot(rows, path_stem, *, metrics=("LUT", "FF"), title=None):
+    """Grouped bars of ``metrics`` per design: ours beside the paper's, one panel per table.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Each ``{"table", "design", "paper": {metric: n}, "ours": {metric: n}}``
+        (``table`` may be a title; rows keep their order). A missing or
+        ``None`` figure leaves its bar out and marks the slot "n/a".
+    path_stem : str or os.PathLike
+    metrics : tuple of str
+        One column of panels per metric.
+
+    A panel whose bars span more than 30x uses a log axis.
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+    """
+    import matplotlib
+    from matplotlib.ticker import FuncFormatter
+    plt = _pyplot()
+    tables = list(dict.fromkeys(r["table"] for r in rows))
+    with matplotlib.rc_context(_rc()):
+        heights = [1.4 + 0.42 * sum(r["table"] == t for r in rows) for t in tables]
+        fig, axes = plt.subplots(len(tables), len(metrics),
+                                 figsize=(5.2 * len(metrics) + 1.6, sum(heights) + 0.6),
+                                 squeeze=False, gridspec_kw={"height_ratios": heights})
+        for i, table in enumerate(tables):
+            trows = [r for r in rows if r["table"] == table]
+            y = np.arange(len(trows))
+            for j, metric in enumerate(metrics):
+                ax = axes[i, j]
+                ours = [(r.get("ours") or {}).get(metric) for r in trows]
+                paper = [(r.get("paper") or {}).get(metric) for r in trows]
+                h = 0.38
+                for k, (vals, colour, label, off) in enumerate(
+                        ((ours, _OURS, "ours (Yosys xilinx7)", -h / 2),
+                         (paper, _PAPER, "paper", h / 2))):
+                    for yy, v in zip(y, vals):
+                        if v is None:
+                            who = "paper" if colour == _PAPER else "ours"
+                            ax.text(0, yy + off, f" {who}: n/a", va="center", ha="left",
+                                    fontsize=7, color="#555555",
+                                    transform=ax.get_yaxis_transform())
+                            continue
+                        ax.barh(yy + off, v, height=h, color=colour,
+                                edgecolor="#333333" if colour == _PAPER else "none",
+                                linewidth=0.4, label=label)
+                        label = None
+                        ax.text(v, yy + off, f" {v:,}", va="center", ha="left", fontsize=7)
+                values = [v for v in ours + paper if v]
+                log = _spread(values) > 30
+                if log:
+                    ax.set_xscale("log")
+                    ax.set_xlim(min(values) / 1.6, max(values) * 4)
+                elif values:
+                    ax.set_xlim(0, max(values) * 1.22)
+                if values and max(values) >= 10000:
+                    ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+                ax.set_yticks(y)
+                ax.set_yticklabels([r["design"] for r in trows] if j == 0 else [])
+                ax.invert_yaxis()
+                ax.set_xlabel(metric + (" (log scale)" if log else ""))
+                ax.set_title(f"{table}: {metric}" if j == 0 else metric, loc="left",
+                             fontsize=9)
+                ax.tick_params(axis="y", length=0)
+        handles, labels = [], []
+        for ax in axes.ravel():
+            for h, lab in zip(*ax.get_legend_handles_labels()):
+                if lab not in labels:
+                    handles.append(h)
+                    labels.append(lab)
+        fig.legend(handles, labels, loc="upper right", ncol=2, fontsize=8, frameon=False)
+        if title:
+            fig.suptitle(title, x=0.01, ha="left", fontsize=10.5)
+        fig.tight_layout(rect=(0, 0, 1, 0.97 if title or handles else 1))
+        return _save(fig, path_stem)
+
+
+def pareto_front(points):
+    """Indices of the points no other point beats: fewer or equal LUTs and higher or equal SNR
+    (one strictly), sorted by LUT."""
+    front = []
+    for i, p in enumerate(points):
+        dominated = any(
+            q["lut"] <= p["lut"] and q["snr_db"] >= p["snr_db"]
+            and (q["lut"] < p["lut"] or q["snr_db"] > p["snr_db"])
+            for j, q in enumerate(points) if j != i)
+        if not dominated:
+            front.append(i)
+    return sorted(front, key=lambda i: (points[i]["lut"], points[i]["snr_db"]))
+
+
+def pareto_plot(points, path_stem, *, title=None, xlabel="LUT (Yosys xilinx7)",
+                ylabel="quantization SNR (dB)"):
+    """LUT against SNR, one marker and colour per family, the Pareto front highlighted.
+
+    Parameters
+    ----------
+    points : list of dict
+        ``{"label", "family", "bits", "lut", "snr_db"}`` each (``bits``: the
+        weight width). Fewer LUTs and more SNR are better.
+    path_stem : str or os.PathLike
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+    """
+    import matplotlib
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+    plt = _pyplot()
+    pts = [p for p in points if p.get("lut") is not None and p.get("snr_db") is not None
+           and math.isfinite(p["snr_db"])]
+    front = pareto_front(pts)
+    with matplotlib.rc_context(_rc()):
+        fig, ax = plt.subplots(figsize=(8.2, 5.4))
+        if front:
+            fx = [pts[i]["lut"] for i in front]
+            fy = [pts[i]["snr_db"] for i in front]
+            ax.step(fx, fy, where="post", color="#999999", linewidth=1.0, linestyle="--",
+                    zorder=1, label="Pareto front")
+        families = list(dict.fromkeys(p["family"] for p in pts))
+        for fam in families:
+            marker, colour = FAMILY_STYLE.get(fam, _OTHER_STYLE)
+            idx = [i for i, p in enumerate(pts) if p["family"] == fam]
+            ax.scatter([pts[i]["lut"] for i in idx], [pts[i]["snr_db"] for i in idx],
+                       marker=marker, s=34, color=colour, zorder=3, label=fam,
+                       linewidths=0)
+            on = [i for i in idx if i in front]
+            if on:
+                ax.scatter([pts[i]["lut"] for i in on], [pts[i]["snr_db"] for i in on],
+                           marker="o", s=150, facecolors="none", edgecolors=colour,
+                           linewidths=1.2, zorder=2)
+        luts = [p["lut"] for p in pts]
+        if luts and _spread(luts) > 8:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(FixedLocator(_nice_ticks(min(luts), max(luts) * 1.6)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        if luts:
+            lo, hi = min(luts), max(luts)
+            if ax.get_xscale() == "log":
+                ax.set_xlim(lo / 1.15, hi * 1.6)
+            else:
+                ax.set_xlim(max(0, lo - 0.08 * (hi - lo + 1)), hi + 0.3 * (hi - lo + 1))
+        snrs = [p["snr_db"] for p in pts]
+        if snrs:
+            pad = 0.06 * (max(snrs) - min(snrs) + 1)
+            ax.set_ylim(min(snrs) - pad, max(snrs) + 2 * pad)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(True, which="major", color="#EEEEEE", linewidth=0.6)
+        ax.set_axisbelow(True)
+        legend = ax.legend(loc="lower right", fontsize=8, frameon=False,
+                           title="family (ringed: on the front)", title_fontsize=7.5)
+        if title:
+            ax.set_title(title, loc="left")
+        fig.tight_layout()
+        _place_labels(fig, ax, pts, front, legend)
+        return _save(fig, path_stem)
+
+
+def _nice_ticks(lo, hi):
+    """1-2-3-5 ticks per decade between ``lo`` and ``hi``."""
+    ticks = []
+    for decade in range(int(math.floor(math.log10(lo))), int(math.ceil(math.log10(hi))) + 1):
+        for m in (1, 1.5, 2, 3, 5, 7):
+            t = m * 10 ** decade
+            if lo <= t <= hi:
+                ticks.append(t)
+    return ticks
+
+
+#: Label offsets tried, in points from the marker: (dx, dy, horizontal alignment).
+_OFFSETS = ((6, 2, "left"), (6, -9, "left"), (-6, 2, "right"), (-6, -9, "right"),
+            (0, 7, "center"), (0, -15, "center"), (6, 11, "left"), (6, -18, "left"),
+            (-6, 11, "right"), (-6, -18, "right"), (0, 16, "center"), (0, -24, "center"))
+
+
+def _place_labels(fig, ax, pts, front, legend):
+    """Annotate every point, trying :data:`_OFFSETS` until the label overlaps nothing."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    taken = [legend.get_window_extent(renderer)] if legend is not None else []
+    to_px = ax.transData.transform
+    from matplotlib.transforms import Bbox
+    for i, p in enumerate(pts):
+        x, y = to_px((p["lut"], p["snr_db"]))
+        r = 8 if i in front else 5  # a ringed marker is larger
+        taken.append(Bbox([[x - r, y - r], [x + r, y + r]]))
+    order = sorted(range(len(pts)), key=lambda i: (i not in front, pts[i]["lut"]))
+    for i in order:
+        p = pts[i]
+        best = None
+        pad = 3 if i in front else 0  # clear of the ring
+        for dx, dy, ha in _OFFSETS:
+            dx += pad if dx > 0 else -pad if dx < 0 else 0
+            dy += pad if dy > 0 else -pad
+            ann = ax.annotate(f"{p['label']} ({p['bits']}b)", (p["lut"], p["snr_db"]),
+                              xytext=(dx, dy), textcoords="offset points", fontsize=6.8,
+                              ha=ha, color="#222222" if i in front else "#555555",
+                              fontweight="bold" if i in front else "normal")
+            bb = ann.get_window_extent(renderer).expanded(1.04, 1.15)
+            hits = sum(bb.overlaps(t) for t in taken)
+            outside = not (box.x0 <= bb.x0 and bb.x1 <= box.x1 and box.y0 <= bb.y0
+                           and bb.y1 <= box.y1)
+            score = hits + 10 * outside
+            if best is None or score < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (score, ann, bb)
+            else:
+                ann.remove()
+            if score == 0:
+                break
+        taken.append(best[2])
+

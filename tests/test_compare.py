@@ -1,0 +1,339 @@
+"""``shiftgen compare``: the paper-figure data file, ratios, writers, plots and a real run."""
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from shiftgen import compare
+from shiftgen.compare import (compute_rows, load_figures, plan, run_compare, summarize_report,
+                              to_csv, to_json, to_markdown)
+from shiftgen.spec import load_spec
+
+from .support import ROOT
+
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+QUANTIZERS = SHARED / "QUANTIZERS.md"
+
+
+# ---------------------------------------------------------------- the data file
+
+def _numbers(text):
+    return {float(m) for m in re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?!\d|\.\d)", text)}
+
+
+def test_data_file_is_complete_and_well_formed():
+    figures = load_figures()
+    ids = {t["id"] for t in figures["tables"]}
+    assert ids == {"seed002_table10", "seed004_table8", "seed001_table4"}
+    rows = figures["rows"]
+    designs = {t: [r["design"] for r in rows if r["table"] == t] for t in ids}
+    assert len(designs["seed002_table10"]) == 4
+    assert len(designs["seed004_table8"]) == 6
+    assert len(designs["seed001_table4"]) == 9  # 3 designs x 8/8, 8/5, 8/4
+    for t in ids:  # every table has one reference design, and every ratio has a baseline
+        assert [r for r in rows if r["table"] == t and r["baseline"] is None]
+    named = QUANTIZERS.read_text() if QUANTIZERS.is_file() else None
+    for r in rows:
+        src = r["source"]
+        assert set(src) >= {"seed", "table", "row"}, r["design"]
+        if SEEDS.is_dir() or named is not None:
+            assert (SEEDS / src["seed"]).is_file() or (named and src["seed"] in named), \
+                f"{r['design']}: seed file {src['seed']} unknown"
+        assert (ROOT / r["spec"]).is_file(), r["spec"]
+        assert set(r["paper"]) <= {"LUT", "FF", "area_um2", "power_mw", "energy_w"}
+    _, jobs, names = plan(root=ROOT)
+    assert len(names) == len(rows)
+    assert all(j["kind"] == "array" for j in jobs if j["name"] in
+               {names[("seed001_table4", d)] for d in designs["seed001_table4"]})
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds not beside the repository")
+def test_every_paper_figure_is_in_its_seed_text():
+    """Each number of the data file occurs in its paper's text, and so does its table."""
+    texts = {}
+    for r in load_figures()["rows"]:
+        text = texts.setdefault(r["source"]["seed"],
+                                (SEEDS / r["source"]["seed"]).read_text(encoding="utf-8"))
+        assert r["source"]["table"].lower() in text.lower()
+        found = _numbers(text)
+        for metric, value in r["paper"].items():
+            assert float(value) in found, f"{r['design']} {metric} {value}"
+
+
+@pytest.mark.skipif(not QUANTIZERS.is_file(), reason="shared/QUANTIZERS.md not found")
+def test_lut_ff_figures_match_quantizers_md():
+    section = QUANTIZERS.read_text().split("What the papers measured", 1)[1]
+    found = _numbers(section)
+    for r in load_figures()["rows"]:
+        if r["table"] == "seed001_table4" and not r["design"].startswith(("AUSN", "Multiplier & "
+                                                                          "Accumulator 8/8")):
+            continue  # QUANTIZERS.md lists only the multiplier 8/8 and AUSN columns
+        for metric in ("LUT", "FF"):
+            if metric in r["paper"]:
+                assert r["paper"][metric] in found, f"{r['design']} {metric}"
+
+
+def test_bad_data_file_is_one_clear_error(tmp_path):
+    bad = tmp_path / "figures.yaml"
+    bad.write_text("tables: [{id: t, title: T, seed: s.txt, table: T1, kind: pe}]\n"
+                   "rows:\n- {table: t, design: A, spec: specs/pot_4bit.yaml, baseline: B,\n"
+                   "   paper: {LUT: 3}, source: {seed: s.txt, table: T1, row: A}}\n")
+    with pytest.raises(compare.InputError, match="baseline 'B' is not another design"):
+        load_figures(bad)
+
+
+# ---------------------------------------------------------------- ratios on fake reports
+
+def _pe_report(lut, ff, carry=1, gates=100, depth=10, result="pass"):
+    return {"targets": {"xilinx7": {"LUT": lut, "FF": ff, "CARRY4": carry, "recipe": "r"},
+                        "generic": {"total": gates, "depth": depth}},
+            "depth": depth, "verification": {"amaranth_sim": {"result": result}}}
+
+
+def _array_report(lut, ff):
+    pe = _pe_report(1, 1)
+    pe["array"] = {"verification": {"cocotb_icarus": {"result": "pass"}},
+                   "targets": {"method": "hier", "xilinx7": {
+                       "totals": {"LUT": lut, "FF": ff, "CARRY4": 7}, "instances": 16,
+                       "recipe": {"cell": "c", "top": "t"}},
+                       "generic": {"totals": {"total": 999, "depth": 12}}}}
+    return pe
+
+
+FAKE = {
+    "tables": [{"id": "pe", "title": "PE table", "seed": "x.txt", "table": "Table 1",
+                "kind": "pe"},
+               {"id": "arr", "title": "Array table", "seed": "y.txt", "table": "Table 2",
+                "kind": "array"}],
+    "rows": [
+        {"table": "pe", "design": "Mult", "spec": "specs/a.yaml", "array": None,
+         "baseline": None, "also_vs": [], "paper": {"LUT": 80, "FF": 40, "area_um2": 200.0},
+         "source": {"seed": "x.txt", "table": "Table 1", "row": "Mult"}, "note": None},
+        {"table": "pe", "design": "Shift", "spec": "specs/b.yaml", "array": None,
+         "baseline": "Mult", "also_vs": [], "paper": {"LUT": 40, "FF": 40, "area_um2": 150.0},
+         "source": {"seed": "x.txt", "table": "Table 1", "row": "Shift"}, "note": "a | note"},
+        {"table": "pe", "design": "Jump", "spec": "specs/c.yaml", "array": None,
+         "baseline": "Shift", "also_vs": ["Mult"], "paper": {"LUT": 20},
+         "source": {"seed": "x.txt", "table": "Table 1", "row": "Jump"}, "note": None},
+        {"table": "arr", "design": "Big mult", "spec": "specs/d.yaml",
+         "array": {"rows": 4, "cols": 4}, "baseline": None, "also_vs": [],
+         "paper": {"LUT": 1000, "FF": 500, "energy_w": 1.5},
+         "source": {"seed": "y.txt", "table": "Table 2", "row": "M"}, "note": None},
+        {"table": "arr", "design": "Big shift", "spec": "specs/e.yaml", "array": None,
+         "baseline": "Big mult", "also_vs": [], "paper": {"LUT": 250, "FF": 100},
+         "source": {"seed": "y.txt", "table": "Table 2", "row": "S"}, "note": None},
+    ]}
+NAMES = {("pe", "Mult"): "a", ("pe", "Shift"): "b", ("pe", "Jump"): "c",
+         ("arr", "Big mult"): "d_4x4", ("arr", "Big shift"): "e"}
+
+
+def _fake_ours():
+    return {
+        "a": summarize_report(_pe_report(100, 20), "pe", {"area_um2": 1000.0}),
+        "b": summarize_report(_pe_report(60, 20), "pe", {"area_um2": 500.0}),
+        "c": summarize_report(_pe_report(30, 16, result="fail"), "pe",
+                              {"area_um2": None, "reason": "liberty not installed"}),
+        "d_4x4": summarize_report(_array_report(4000, 1000), "array",
+                                  {"area_um2": None, "reason": "n/a for arrays"}),
+        "e": summarize_report(_array_report(1000, 1000), "array"),
+    }
+
+
+def test_summarize_report_pe_and_array():
+    ours = _fake_ours()
+    assert ours["a"]["LUT"] == 100 and ours["a"]["generic_gates"] == 100
+    assert ours["a"]["verification"] == "pass" and ours["a"]["area_note"] is None
+    assert ours["c"]["verification"] == ["amaranth_sim"]
+    assert ours["c"]["area_note"] == "liberty not installed"
+    d = ours["d_4x4"]
+    assert (d["LUT"], d["FF"], d["CARRY4"], d["generic_gates"], d["depth"], d["cells"]) == \
+        (4000, 1000, 7, 999, 12, 16)
+    assert d["area_um2"] is None and d["area_note"] == "n/a for arrays"
+
+
+def test_ratio_arithmetic():
+    rows = {r["design"]: r for r in compute_rows(FAKE, _fake_ours(), NAMES)}
+    assert rows["Mult"]["ratios"] == []
+    assert rows["Mult"]["ours_over_paper"] == {"LUT": 1.25, "FF": 0.5}
+    shift = rows["Shift"]["ratios"]
+    assert shift == [{"against": "Mult", "primary": True,
+                      "paper": {"LUT": 0.5, "FF": 1.0, "area_um2": 0.75},
+                      "ours": {"LUT": 0.6, "FF": 1.0, "area_um2": 0.5}}]
+    jump = rows["Jump"]["ratios"]
+    # The paper gives only LUT for Jump, so only LUT is compared; our area is missing.
+    assert jump[0] == {"against": "Shift", "primary": True, "paper": {"LUT": 0.5},
+                       "ours": {"LUT": 0.5}}
+    assert jump[1] == {"against": "Mult", "primary": False, "paper": {"LUT": 0.25},
+                       "ours": {"LUT": 0.3}}
+    big = rows["Big shift"]
+    assert big["ratios"][0]["paper"] == {"LUT": 0.25, "FF": 0.2}
+    assert big["ratios"][0]["ours"] == {"LUT": 0.25, "FF": 1.0}
+    assert big["ours_over_paper"] == {"LUT": 4.0, "FF": 10.0}
+    # A design we have no figures for gives None, never a crash.
+    partial = compute_rows(FAKE, {k: v for k, v in _fake_ours().items() if k != "a"}, NAMES)
+    assert next(r for r in partial if r["design"] == "Shift")["ratios"][0]["ours"]["LUT"] is None
+
+
+def _fake_doc():
+    return {"tables": FAKE["tables"], "rows": compute_rows(FAKE, _fake_ours(), NAMES),
+            "weights": {"n": 10, "seed": 0},
+            "pareto": [{"label": "a", "family": "uniform", "bits": 4, "lut": 100, "ff": 20,
+                        "snr_db": 14.0, "scale": "max|W|", "spec": "specs/a.yaml"},
+                       {"label": "b", "family": "pot", "bits": 4, "lut": 60, "ff": 20,
+                        "snr_db": 13.0, "scale": "max|W|", "spec": "specs/b.yaml"}],
+            "plots": {"plots/resources.png": "bars"},
+            "tools": {"shiftgen": "0", "amaranth": "0", "yosys": "Yosys 0", "python": "3",
+                      "matplotlib": "3"},
+            "recipes": {"xilinx7": "synth_xilinx"}}
+
+
+def test_markdown_csv_json_writers():
+    doc = _fake_doc()
+    md = to_markdown(doc)
+    assert "## PE table" in md and "## Array table" in md
+    assert md.count("| design | spec |") == 2
+    assert "| Shift | `specs/b.yaml` | 40 / 40 | 60 / 20 / 1 |" in md
+    assert "LUT 0.5, FF 1, area 0.75" in md  # the paper's ratio to Mult
+    assert "| Jump | Mult | LUT 0.25 | LUT 0.3 |" in md  # the other baseline
+    assert "liberty not installed" in md and "n/a for arrays" in md
+    assert "`specs/d.yaml as 4x4 array`" in md
+    assert "**Verification failed: amaranth_sim.**" in md
+    assert "Note: a | note" in md
+    assert "| b | pot | 4 | 60 | 20 | 13 | max|W| | yes |" in md
+    rows = list(csv.DictReader(io.StringIO(to_csv(doc))))
+    assert [r["design"] for r in rows] == ["Mult", "Shift", "Jump", "Big mult", "Big shift"]
+    assert rows[1]["paper_ratio_LUT"] == "0.5" and rows[1]["our_ratio_area"] == "0.5"
+    assert rows[2]["area_note"] == "liberty not installed" and rows[2]["area_um2"] == ""
+    assert rows[3]["array"] == "4x4" and rows[2]["verification"] == "amaranth_sim"
+    assert json.loads(to_json(doc)) == json.loads(json.dumps(doc))
+    assert to_markdown(doc) == md and to_json(doc) == to_json(_fake_doc())
+
+
+# ---------------------------------------------------------------- plots
+
+def _plot_all(out):
+    from shiftgen.plots import gaussian_weights, levels_plot, pareto_plot, resources_plot
+    w = gaussian_weights(4096, seed=3, dist="laplace")
+    specs = [load_spec(ROOT / "specs" / f"{n}.yaml") for n in ("jlq_2bit", "jlq_3bit_shifter")]
+    files = [*levels_plot(specs, w, out / "levels_jlq", title="jlq"),
+             *levels_plot(load_spec(ROOT / "specs" / "ausn_8x4_decoder.yaml"), w,
+                          out / "levels_ausn")]
+    rows = [{"table": "PE", "design": "A", "paper": {"LUT": 50, "FF": 20},
+             "ours": {"LUT": 60, "FF": None}},
+            {"table": "Array", "design": "B", "paper": {"LUT": 200000, "FF": 50000},
+             "ours": {"LUT": 480000, "FF": 1000}}]
+    files += resources_plot(rows, out / "resources")
+    points = [{"label": "u4", "family": "uniform", "bits": 4, "lut": 64, "snr_db": 14.2},
+              {"label": "p4", "family": "pot", "bits": 4, "lut": 34, "snr_db": 13.9},
+              {"label": "j3", "family": "jlq", "bits": 3, "lut": 40, "snr_db": 8.0},
+              {"label": "x", "family": "new", "bits": 2, "lut": 10, "snr_db": None}]
+    files += pareto_plot(points, out / "pareto")
+    return files
+
+
+def test_plots_are_written_and_reproducible(tmp_path):
+    first = _plot_all(tmp_path / "one")
+    second = _plot_all(tmp_path / "two")
+    assert [p.name for p in first] == ["levels_jlq.png", "levels_jlq.svg", "levels_ausn.png",
+                                       "levels_ausn.svg", "resources.png", "resources.svg",
+                                       "pareto.png", "pareto.svg"]
+    for a, b in zip(first, second):
+        data = a.read_bytes()
+        assert len(data) > 2000
+        if a.suffix == ".png":
+            assert data.startswith(b"\x89PNG")
+        else:
+            assert b"<svg" in data and b"<dc:date>" not in data
+            assert data == b.read_bytes(), f"{a.name} differs between two runs"
+
+
+def test_pareto_front():
+    from shiftgen.plots import pareto_front
+    pts = [{"lut": 10, "snr_db": 5}, {"lut": 20, "snr_db": 4}, {"lut": 20, "snr_db": 9},
+           {"lut": 30, "snr_db": 9}, {"lut": 5, "snr_db": 1}]
+    assert pareto_front(pts) == [4, 0, 2]
+
+
+def test_area_says_why_when_missing(tmp_path, monkeypatch):
+    verilog = tmp_path / "x.v"
+    verilog.write_text("module x(input a, output b); assign b = a; endmodule\n")
+    monkeypatch.setitem(sys.modules, "shiftgen.asic", None)  # not there: import fails
+    assert compare._area(verilog, "x", tmp_path) == {
+        "area_um2": None, "reason": "n/a: shiftgen.asic not available"}
+    monkeypatch.delitem(sys.modules, "shiftgen.asic")
+    pytest.importorskip("shiftgen.asic")
+    monkeypatch.setenv("SHIFTGEN_LIBERTY", str(tmp_path / "missing.lib"))
+    res = compare._area(verilog, "x", tmp_path)
+    assert res["area_um2"] is None and "liberty" in res["reason"]
+
+
+# ---------------------------------------------------------------- a real run
+
+@pytest.fixture(scope="module")
+def table10(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
+    events = []
+    doc = run_compare(out, tables=["seed002_table10"], jobs=2, area=False,
+                      progress=events.append)
+    return out, doc, events
+
+
+def test_run_compare_table10(table10):
+    out, doc, events = table10
+    assert events[0] == {"event": "plan", "total": 4, "names": [
+        "uniform_8x8", "uniform_4x8", "apot_4bit", "pot_4bit"]}
+    assert sum(e["event"] == "done" for e in events) == 4
+    rows = {r["design"]: r for r in doc["rows"]}
+    assert set(rows) == {"Uniform 8x8", "Uniform 4x8", "APoT 4x8", "PoT 4x8"}
+    for r in rows.values():
+        o = r["ours"]
+        assert o["verification"] == "pass"
+        assert o["LUT"] > 0 and o["FF"] > 0 and o["generic_gates"] > 0 and o["depth"] > 0
+        assert o["area_um2"] is None and o["area_note"] == "not run (--no-area)"
+        report = json.loads((out / "builds" / r["name"] / "report.json").read_text())
+        assert o["LUT"] == report["targets"]["xilinx7"]["LUT"]
+    pot = rows["PoT 4x8"]["ratios"][0]
+    assert pot["against"] == "Uniform 4x8"
+    assert pot["paper"] == {"LUT": round(39 / 46, 4), "FF": round(25 / 27, 4)}
+    assert pot["ours"]["LUT"] == round(rows["PoT 4x8"]["ours"]["LUT"]
+                                       / rows["Uniform 4x8"]["ours"]["LUT"], 4)
+    assert {p["label"] for p in doc["pareto"]} == {"uniform_8x8", "uniform_4x8", "apot_4bit",
+                                                   "pot_4bit"}
+    assert all(p["snr_db"] > 5 for p in doc["pareto"])
+    for name in ("compare.md", "compare.csv", "compare.json"):
+        assert (out / name).stat().st_size > 500
+    for png in doc["plots"]:
+        assert (out / png).stat().st_size > 2000 and (out / png).with_suffix(".svg").is_file()
+    assert {p.split("/")[-1] for p in doc["plots"]} == {
+        "levels_uniform.png", "levels_apot.png", "levels_pot.png", "resources.png",
+        "pareto_lut_snr.png"}
+    assert "## seed 002 Table 10" in (out / "compare.md").read_text()
+
+
+def test_cli_reuses_builds_and_prints_json(table10):
+    out, doc, _ = table10
+    before = (out / "compare.md").read_bytes(), (out / "plots" / "pareto_lut_snr.svg").read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "shiftgen", "compare", "--out", str(out),
+                           "--table", "seed002_table10", "--no-area", "--json"],
+                          capture_output=True, text=True, cwd=out)
+    assert proc.returncode == 0, proc.stderr
+    again = json.loads(proc.stdout)
+    assert all(b["cached"] for b in again["timings"]["builds"].values())
+    strip = lambda d: {k: v for k, v in d.items() if k != "timings"}  # noqa: E731
+    assert strip(again) == json.loads(json.dumps(strip(doc)))
+    assert ((out / "compare.md").read_bytes(),
+            (out / "plots" / "pareto_lut_snr.svg").read_bytes()) == before
+
+
+def test_cli_rejects_an_unknown_table(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "shiftgen", "compare", "--out",
+                           str(tmp_path / "c"), "--table", "nope", "--json"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown table nope" in proc.stderr
+    assert proc.stdout == ""
