@@ -89,6 +89,32 @@ def _parser():
     p.add_argument("--bits", type=int, required=True, help="weight bits, sign included")
     p.add_argument("--zero", action="store_true", help="ternary sign (a zero level)")
     p.add_argument("--json", action="store_true", help='print {"snr_db": x}')
+
+    p = sub.add_parser("compare", help="build every paper configuration and its baselines; "
+                                       "write compare.md/.csv/.json and plots")
+    p.add_argument("--out", default="build/compare", metavar="DIR",
+                   help="output directory (default: build/compare)")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild even when DIR/builds/<name> matches its spec")
+    p.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help="builds at once (worker processes; default 2)")
+    p.add_argument("--no-area", action="store_true",
+                   help="skip the OSU 0.18 um standard-cell area")
+    p.add_argument("--table", action="append", metavar="ID",
+                   help="compare only this paper table (repeatable): seed002_table10, "
+                        "seed004_table8, seed001_table4")
+    p.add_argument("--json", action="store_true", help="print compare.json instead of tables")
+
+    p = sub.add_parser("sweep", help="build and synthesize a grid of specs in parallel, with a "
+                                     "cache; write sweep.md/.csv/.json and the Pareto plot")
+    p.add_argument("grid", help="grid YAML file (see sweeps/)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: build/sweep/<name>)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help="worker processes of the local pool (default 2; 1: in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the points on this Dask distributed scheduler "
+                        "(tcp://host:8786) instead of a local pool")
+    p.add_argument("--json", action="store_true", help="print sweep.json instead of a table")
     return parser
 
 
@@ -255,6 +281,76 @@ def _jlq_snr(args):
     return 0
 
 
+def _compare(args):
+    """``shiftgen compare``: a rich progress bar on stderr, rich tables (or JSON) on stdout."""
+    from .compare import rich_tables, run_compare, to_json
+    from .errors import InputError
+
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, not {args.jobs}")
+    try:
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                                   TextColumn, TimeElapsedColumn)
+    except ImportError:  # plain lines without rich
+        Console = None
+    start = time.monotonic()
+    kwargs = dict(tables=args.table, jobs=args.jobs, force=args.force, area=not args.no_area)
+    if Console is None:
+        def plain(ev):
+            if ev["event"] == "done":
+                print(f"  .. {ev['name']}: {'reused' if ev['cached'] else 'built'} "
+                      f"({ev['seconds']:.1f} s)", file=sys.stderr, flush=True)
+            elif ev["event"] == "phase":
+                print(f"  .. {ev['msg']}", file=sys.stderr, flush=True)
+        doc = run_compare(args.out, progress=plain, **kwargs)
+    else:
+        err = Console(stderr=True)
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=False) as bar:
+            task = bar.add_task("compare", total=None)
+            running = {}
+
+            def show(ev):
+                kind = ev["event"]
+                if kind == "plan":
+                    bar.update(task, total=ev["total"], description="builds")
+                elif kind == "stage":
+                    running[ev["name"]] = ev["msg"]
+                elif kind == "done":
+                    running.pop(ev["name"], None)
+                    how = "reused" if ev["cached"] else f"built in {ev['seconds']:.0f} s"
+                    bar.console.print(f"  {ev['name']}: {how}", highlight=False)
+                    bar.advance(task)
+                elif kind == "phase":
+                    running.clear()
+                    running["compare"] = ev["msg"]
+                now = "; ".join(f"{n}: {m}" for n, m in running.items())
+                bar.update(task, description=f"builds [dim]{now}[/dim]" if now else "builds")
+            doc = run_compare(args.out, progress=show, **kwargs)
+    seconds = time.monotonic() - start
+    if args.json:
+        print(to_json(doc), end="")
+        return 0
+    if Console is None:
+        from .compare import to_markdown
+        print(to_markdown(doc))
+    else:
+        out = Console()
+        rich_tables(out if out.is_terminal else Console(width=160), doc)
+    print(f"compare: {len(doc['builds'])} builds, {seconds:.1f} s -> {args.out}/compare.md, "
+          f"compare.csv, compare.json, plots/")
+    return 0
+
+
+def _sweep(args):
+    """``shiftgen sweep``: progress on stderr, a table (or JSON) on stdout."""
+    from .sweep import run_cli
+    return run_cli(args.grid, out=args.out, jobs=args.jobs, scheduler=args.scheduler,
+                   as_json=args.json)
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -269,6 +365,10 @@ def main(argv=None):
             return _quantize(args)
         if args.command == "jlq-snr":
             return _jlq_snr(args)
+        if args.command == "compare":
+            return _compare(args)
+        if args.command == "sweep":
+            return _sweep(args)
     except ShiftgenError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
