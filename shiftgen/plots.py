@@ -415,7 +415,11 @@ _OFFSETS = ((6, 2, "left"), (6, -9, "left"), (-6, 2, "right"), (-6, -9, "right")
 
 
 def _place_labels(fig, ax, pts, front, legend):
-    """Annotate every point, trying :data:`_OFFSETS` until the label overlaps nothing."""
+    """Annotate the points, trying :data:`_OFFSETS` until a label overlaps nothing.
+
+    Front points are always labelled; another point is labelled only where
+    its label fits clear of the rest (dense sweeps would otherwise pile up).
+    """
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     box = ax.get_window_extent(renderer)
@@ -451,5 +455,8 @@ def _place_labels(fig, ax, pts, front, legend):
                 ann.remove()
             if score == 0:
                 break
+        if best[0] and i not in front:
+            best[1].remove()  # no clear spot: leave an off-front point unlabelled, not piled up
+            continue
         taken.append(best[2])
 
