@@ -22,16 +22,15 @@ constant 0, the adder and the partial-sum bits that only repeat the
 product's sign. It may narrow the next rows' partial sums the same way (row
 ``r`` holds at most ``r + 1`` products, fewer bits than ``psum_bits``), and
 it merges registers that are equal in every cell (a per-PE QPS table written
-from the array's ports). So the hierarchical totals
-lie above a flattened run's, up to LUT-mapping noise: by a few per cent on
-a 4 x 4 array, where row 0 and the last column are most of it, and by about
-``1 / R`` as much on a large one. :func:`compare` gives the difference.
+from the array's broadcast ports). So the hierarchical flip-flop count lies
+above a flattened run's, by a share that shrinks roughly as ``1 / R`` (but for
+such merged registers). :func:`compare` gives the difference.
 
 The cell's LUT count also depends on how ABC9 meets its netlist: the same
 gates map to fewer LUTs for some cells when their names carry a hierarchy
 prefix, as in a flattened array (APoT 4-bit: 41 LUTs alone, 33 in a wrapper,
-33 per interior cell of a flat array), and the plain method multiplies the
-cell's sample by ``R * C``.
+33 per interior cell of a flat array; AUSN 8/4 and 8/5 alike), and the plain
+method multiplies the cell's one sample by ``R * C``.
 
 ``edges=True`` (:data:`EDGE_METHOD`) follows a flattened run more closely:
 the cell is synthesized in a wrapper, flattened, in each of its four
@@ -59,8 +58,8 @@ METHOD = ("hierarchical: the cell module is synthesized once alone (the PE recip
           "candidate by merit) and the array top once with the cell as a black box "
           "(read_verilog -lib, no -flatten: skew registers, valid chain, shared decoders); "
           "every figure is top + R*C * cell; the generic depth is the cell's. No optimization "
-          "across cell boundaries (row 0's constant psum_in, the last column's unread a_out), "
-          "so totals lie above a flattened run's.")
+          "across cell boundaries (row 0's constant psum_in, the last column's unread a_out, "
+          "registers equal in every cell), as a flattened run would make.")
 
 EDGE_METHOD = ("hierarchical with edge contexts: as the hierarchical method, but the cell is "
                "synthesized flattened in a wrapper for each context it has in the array: "
