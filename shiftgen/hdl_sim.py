@@ -43,6 +43,23 @@ def available(simulator):
     return False
 
 
+def _run_tests(runner, simulator, top, test_module, build_dir, test_dir, env):
+    """Run a built cocotb design's tests; ``(tests, failed)`` from its results file."""
+    from cocotb_tools.runner import get_results
+    xml = build_dir / "results.xml"
+    xml.unlink(missing_ok=True)
+    try:
+        runner.test(hdl_toplevel=top, test_module=test_module, build_dir=build_dir,
+                    test_dir=test_dir, extra_env=env, results_xml=str(xml),
+                    log_file=build_dir / "test.log")
+    except SystemExit:
+        pass  # under pytest the runner exits on a failed test; the results say which
+    if not xml.exists():
+        raise ToolError(f"cocotb on {simulator}: simulation failed to run (see "
+                        f"{build_dir / 'test.log'})")
+    return get_results(xml)
+
+
 def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
                random_steps=4000, exhaustive=True, seed=1,
                test_module="shiftgen.cocotb_pe", test_dir=None):
@@ -79,7 +96,7 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
         raise ValueError(f"Simulator must be one of {SIMULATORS}, not {simulator!r}")
     if not available(simulator):
         raise ToolError(f"cocotb on {simulator}: simulator not found")
-    from cocotb_tools.runner import get_results, get_runner
+    from cocotb_tools.runner import get_runner
 
     own_tmp = work_dir is None
     # Absolute: the runner changes directory, and relative result paths would dangle.
@@ -107,17 +124,8 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
         }
         if spec.codebook.setup:
             env["SHIFTGEN_HAS_SETUP"] = "1"
-        xml = build_dir / "results.xml"
-        try:
-            runner.test(hdl_toplevel=spec.name, test_module=test_module,
-                        build_dir=build_dir, test_dir=Path(test_dir or build_dir).resolve(),
-                        extra_env=env, results_xml=str(xml), log_file=build_dir / "test.log")
-        except SystemExit:
-            pass  # under pytest the runner exits on a failed test; the results say which
-        if not xml.exists():
-            raise ToolError(f"cocotb on {simulator}: simulation failed to run (see "
-                            f"{build_dir / 'test.log'})")
-        n_tests, n_failed = get_results(xml)
+        n_tests, n_failed = _run_tests(runner, simulator, spec.name, test_module, build_dir,
+                                       Path(test_dir or build_dir).resolve(), env)
         tests = json.loads(summary.read_text()) if summary.exists() else {}
         cases = sum(t["cases"] for t in tests.values())
         mismatches = sum(t["mismatches"] for t in tests.values())
@@ -197,7 +205,7 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
         raise ValueError(f"Simulator must be one of {SIMULATORS}, not {simulator!r}")
     if not available(simulator):
         raise ToolError(f"cocotb on {simulator}: simulator not found")
-    from cocotb_tools.runner import get_results, get_runner
+    from cocotb_tools.runner import get_runner
 
     top = array_name(spec)
     own_tmp = work_dir is None
@@ -228,18 +236,8 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
             "SHIFTGEN_SUMMARY": str(summary),
             "SHIFTGEN_GAP": str(gap),
         }
-        xml = build_dir / "results.xml"
-        xml.unlink(missing_ok=True)
-        try:
-            runner.test(hdl_toplevel=top, test_module="shiftgen.cocotb_array",
-                        build_dir=build_dir, test_dir=build_dir, extra_env=env,
-                        results_xml=str(xml), log_file=build_dir / "test.log")
-        except SystemExit:
-            pass  # under pytest the runner exits on a failed test; the results say which
-        if not xml.exists():
-            raise ToolError(f"cocotb on {simulator}: simulation failed to run (see "
-                            f"{build_dir / 'test.log'})")
-        n_tests, n_failed = get_results(xml)
+        n_tests, n_failed = _run_tests(runner, simulator, top, "shiftgen.cocotb_array",
+                                       build_dir, build_dir, env)
         data = json.loads(summary.read_text()) if summary.exists() else {}
         ok = n_tests > 0 and n_failed == 0 and bool(data) and data["mismatches"] == 0
         return {"result": "pass" if ok else "fail", "cases": data.get("cases", 0),

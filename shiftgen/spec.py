@@ -158,15 +158,26 @@ def load_spec(path):
         If the file is missing, empty, not YAML, or not a valid spec.
     """
     path = Path(path)
+    return parse_spec(read_input(path, "spec file"), path=path)
+
+
+def read_input(path, what):
+    """The UTF-8 text of an input file (a spec, a sweep grid).
+
+    Raises
+    ------
+    SpecError
+        If it is missing, a directory, unreadable or not UTF-8.
+    """
+    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(path, None, "no such file") from None
     except IsADirectoryError:
-        raise SpecError(path, None, "is a directory, not a spec file") from None
+        raise SpecError(path, None, f"is a directory, not a {what}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise SpecError(path, None, f"cannot be read: {e}") from None
-    return parse_spec(text, path=path)
 
 
 def parse_spec(text, *, path):

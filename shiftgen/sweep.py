@@ -197,16 +197,9 @@ class Grid:
 
 def load_grid(path):
     """Read and expand a grid file; raises :class:`SpecError` (exit 2) if it is bad."""
+    from .spec import read_input
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise SpecError(path, None, "is a directory, not a grid file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(path, None, f"cannot be read: {e}") from None
-    return parse_grid(text, path=path)
+    return parse_grid(read_input(path, "grid file"), path=path)
 
 
 def _show(value):
