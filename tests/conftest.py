@@ -1,5 +1,16 @@
 # amaranth: UnusedElaboratable=no
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests: CI replays the same derandomized examples every run (no flaky
+# red from a new draw); `HYPOTHESIS_PROFILE=explore` draws fresh, many more.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=500, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from shiftgen.export import export
 
