@@ -55,13 +55,34 @@ class PEConfig:
     act_signed : bool
         Activations are two's complement (default) or unsigned.
     overflow : str
-        ``wrap`` (two's-complement wrap-around, default) or ``saturate``.
+        ``wrap`` (two's-complement wrap-around, default) or ``saturate``
+        (clamp to ``[-2**(acc_bits-1), 2**(acc_bits-1) - 1]``).
+    saturate : bool
+        ``saturate: true`` is shorthand for ``overflow: saturate``; after
+        loading, ``saturate == (overflow == "saturate")`` always holds.
+
+    Raises
+    ------
+    FieldError
+        If ``saturate: true`` is given together with ``overflow: wrap``.
     """
     act_bits: int = option(int, min=1, max=16)
     weight_bits: int = option(int, min=1, max=16)
     acc_bits: int = option(int, min=2, max=48)
     act_signed: bool = option(bool, default=True)
-    overflow: str = option(str, default="wrap", choices=("wrap", "saturate"))
+    overflow: str = option(str, default=None, choices=("wrap", "saturate"))
+    saturate: bool = option(bool, default=None)
+
+    def __post_init__(self):
+        overflow, saturate = self.overflow, self.saturate
+        if overflow is None:
+            overflow = "saturate" if saturate else "wrap"
+        elif saturate is not None and saturate != (overflow == "saturate"):
+            raise FieldError("saturate", f"{'true' if saturate else 'false'} contradicts "
+                                         f"overflow: {overflow}; give one of them")
+        # Normalized, so equal arithmetic gives equal configs (and sweep cache keys).
+        object.__setattr__(self, "overflow", overflow)
+        object.__setattr__(self, "saturate", overflow == "saturate")
 
 
 @dataclass(frozen=True)

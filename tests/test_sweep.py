@@ -69,7 +69,8 @@ def test_expansion_order_and_names(tmp_path):
     # The canonical spec has every default filled in.
     assert p.canonical == {"name": "jlq_shifter_w3_s1", "family": "jlq",
                            "pe": {"act_bits": 4, "weight_bits": 3, "acc_bits": 16,
-                                  "act_signed": True, "overflow": "wrap"},
+                                  "act_signed": True, "overflow": "wrap",
+                                  "saturate": False},
                            "params": {"s": 1, "i": 0, "zero": False, "style": "shifter",
                                       "alpha": 1.0}}
     assert grid.points[-1].values == {}
@@ -175,7 +176,7 @@ BAD_GRIDS = {
                            "grid: {pe.weight_bits: [2], params.s: [1]}}]\n",
                            "points[0].grid.params.s: unknown grid field for family 'pot'; "
                            "allowed: pe.act_bits, pe.weight_bits, pe.acc_bits, pe.act_signed, "
-                           "pe.overflow, params.zero, params.rounding"),
+                           "pe.overflow, pe.saturate, params.zero, params.rounding"),
     "grid_field_without_section": ("points: [{family: pot, pe: {act_bits: 4, acc_bits: 12}, "
                                    "grid: {weight_bits: [2]}}]\n",
                                    "points[0].grid.weight_bits: unknown grid field"),
