@@ -1,7 +1,11 @@
 """Build a spec: export, codebook, verification, synthesis and report.
 
-Output goes to a hidden directory beside the target and is renamed into
-place only when complete, so a failed run never leaves half-written output.
+Output goes to a hidden directory beside the target (``.<name>.partial-<pid>-*``)
+and is renamed into place only when complete, so an interrupted or failed run
+never leaves half-written output and never replaces a good earlier build. A
+build whose checks fail is installed as ``<name>.failed`` instead, beside the
+good one, as evidence. What a killed run (``SIGKILL``, power loss) leaves
+behind is cleared by the next build of the same name.
 """
 
 import os
@@ -138,8 +142,52 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
     return section
 
 
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _scratch_pid(path, name):
+    """The pid in ``.<name>.partial-<pid>-*`` or ``.<name>.old-<pid>``, else ``None``."""
+    for kind in ("partial", "old"):
+        prefix = f".{name}.{kind}-"
+        if path.name.startswith(prefix):
+            pid = path.name[len(prefix):].split("-", 1)[0]
+            return int(pid) if pid.isdigit() else None
+    return None
+
+
+def _recover(out_root, name):
+    """Clear what a killed build of ``name`` left in ``out_root``.
+
+    A partial directory of a dead process is removed. An ``.old`` directory
+    of a dead process is a good build that was being replaced when the
+    process died: it is put back if nothing took its place, else removed.
+    Scratch of a live process (a concurrent build) is left alone.
+    """
+    final = out_root / name
+    for path in sorted(out_root.glob(f".{name}.*")):
+        pid = _scratch_pid(path, name)
+        if pid is None or _pid_alive(pid):
+            continue
+        if path.name.startswith(f".{name}.old-") and not final.exists():
+            path.rename(final)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def _install(tmp, final):
-    """Move the finished build ``tmp`` to ``final``, replacing an older one."""
+    """Move the finished build ``tmp`` to ``final``, replacing an older one.
+
+    Two renames in one directory; were the process killed between them, the
+    older build waits under ``.<name>.old-<pid>`` and :func:`_recover` puts it
+    back.
+    """
     old = None
     if final.exists():
         old = final.parent / f".{final.name}.old-{os.getpid()}"
@@ -174,7 +222,9 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
     Returns
     -------
     (dict, pathlib.Path, dict)
-        The report, the build directory and stage timings in seconds.
+        The report, the build directory and stage timings in seconds. The
+        directory is ``out_root/<name>``, or ``out_root/<name>.failed`` when a
+        check failed (:func:`report_failures`); an earlier ``<name>`` stays.
     """
     from .flow_files import DEFAULT_PART
     say = progress or (lambda msg: None)
@@ -182,7 +232,8 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
     out_root = Path(out_root)
     made_root = not out_root.exists()
     out_root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.name}.partial-", dir=out_root))
+    _recover(out_root, spec.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.name}.partial-{os.getpid()}-", dir=out_root))
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a build directory is not
@@ -240,8 +291,13 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
                                            work_root=out_root, part=part)
         (tmp / "report.json").write_text(dumps(report))
         (tmp / "report.md").write_text(report_markdown(report))
-        final = out_root / spec.name
+        # A build that fails a check never replaces a good one: it is kept
+        # beside it as evidence, and a later good build clears it.
+        failed = out_root / f"{spec.name}.failed"
+        final = failed if report_failures(report) else out_root / spec.name
         _install(tmp, final)
+        if final != failed and failed.exists():
+            shutil.rmtree(failed, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         if made_root and not any(out_root.iterdir()):

@@ -8,7 +8,9 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import time
 
 from . import __version__
@@ -191,15 +193,18 @@ def _fit(args):
 
     import yaml
 
+    from .errors import InputError
     from .spec import load_spec, parse_spec
     from .weights import load_weights
 
     spec = load_spec(args.spec)
     weights = load_weights(args.weights, args.key)
     if args.per_channel is not None and not -weights.ndim <= args.per_channel < weights.ndim:
-        from .errors import InputError
         raise InputError(f"--per-channel must be an axis of the {weights.ndim}-D weights, "
                          f"not {args.per_channel}")
+    if not weights.any():  # every scale fits zero weights; alpha would be 0
+        raise InputError(f"{args.weights}: all {weights.size} weights are zero; "
+                         f"there is nothing to fit")
     start = time.monotonic()
     updates, summary = spec.family.fit(spec, weights, args.per_channel)
     seconds = time.monotonic() - start
@@ -351,9 +356,28 @@ def _sweep(args):
                    as_json=args.json)
 
 
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
-    """Entry point; returns the exit status."""
+    """Entry point; returns the exit status.
+
+    SIGTERM is handled like Ctrl-C while a command runs, so a terminated
+    build removes its partial output before exiting (status 130).
+    """
     args = _parser().parse_args(argv)
+    # Only the main thread may set handlers (an embedding caller may use another).
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if on_main else None
+    try:
+        return _run(args)
+    finally:
+        if on_main and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args):
     try:
         if args.command == "build":
             return _build(args, formal=False, cocotb=())
