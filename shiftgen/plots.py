@@ -430,15 +430,27 @@ def _place_labels(fig, ax, pts, front, legend):
         x, y = to_px((p["lut"], p["snr_db"]))
         r = 8 if i in front else 5  # a ringed marker is larger
         taken.append(Bbox([[x - r, y - r], [x + r, y + r]]))
-    order = sorted(range(len(pts)), key=lambda i: (i not in front, pts[i]["lut"]))
+    # Points on the same spot (equal LUT and SNR: the same hardware and levels
+    # under two names) get one label naming them all, not labels piled up.
+    names = {}
+    for i, p in enumerate(pts):
+        text = f"{p['label']} ({p['bits']}b)"
+        spot = names.setdefault((p["lut"], round(p["snr_db"], 6)), [])
+        if text not in spot:
+            spot.append(text)
+    first = {}
+    for i, p in enumerate(pts):
+        first.setdefault((p["lut"], round(p["snr_db"], 6)), i)
+    order = sorted(first.values(), key=lambda i: (i not in front, pts[i]["lut"]))
     for i in order:
         p = pts[i]
+        text = " / ".join(names[(p["lut"], round(p["snr_db"], 6))])
         best = None
         pad = 3 if i in front else 0  # clear of the ring
         for dx, dy, ha in _OFFSETS:
             dx += pad if dx > 0 else -pad if dx < 0 else 0
             dy += pad if dy > 0 else -pad
-            ann = ax.annotate(f"{p['label']} ({p['bits']}b)", (p["lut"], p["snr_db"]),
+            ann = ax.annotate(text, (p["lut"], p["snr_db"]),
                               xytext=(dx, dy), textcoords="offset points", fontsize=6.8,
                               ha=ha, color="#222222" if i in front else "#555555",
                               fontweight="bold" if i in front else "normal")

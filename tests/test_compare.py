@@ -337,3 +337,15 @@ def test_cli_rejects_an_unknown_table(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and "unknown table nope" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_points_on_one_spot_share_one_label(tmp_path):
+    from shiftgen.plots import pareto_plot
+    points = [{"label": "pot_a", "family": "pot", "bits": 4, "lut": 34, "snr_db": 13.9},
+              {"label": "pot_b", "family": "pot", "bits": 4, "lut": 34, "snr_db": 13.9},
+              {"label": "u4", "family": "uniform", "bits": 4, "lut": 64, "snr_db": 14.2}]
+    svg = next(p for p in pareto_plot(points, tmp_path / "pareto") if p.suffix == ".svg")
+    text = svg.read_text()
+    # Matplotlib writes each label as one text element with its string in a comment.
+    assert text.count("<!-- pot_a (4b) / pot_b (4b) -->") == 1
+    assert "<!-- pot_a (4b) -->" not in text and "<!-- pot_b (4b) -->" not in text
