@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
-from .weights import load_weights
+from .weights import check_values, load_weights
 
 __all__ = ["OUTPUT_FILES", "QuantizedMatrix", "check_matrix", "default_out_dir", "error_stats",
            "hex_digits", "load_matrix", "quantize_matrix", "read_hex", "weights_doc",
@@ -76,8 +76,9 @@ def check_matrix(weights, spec=None, where="weights"):
     Raises
     ------
     InputError
-        If the weights are not a 2-D, non-empty, finite floating-point array,
-        or do not fit the spec's array.
+        If the weights are not a 2-D, non-empty, finite floating-point array
+        of magnitudes :func:`~shiftgen.weights.check_values` accepts, or do
+        not fit the spec's array.
     """
     if not isinstance(weights, np.ndarray):
         raise InputError(f"{where}: weights must be a numpy array, not {type(weights).__name__}")
@@ -88,26 +89,13 @@ def check_matrix(weights, spec=None, where="weights"):
                          f"not {weights.shape}")
     if weights.size == 0:
         raise InputError(f"{where}: holds no weights (shape {weights.shape})")
-    bad = ~np.isfinite(weights)
-    if bad.any():
-        raise InputError(f"{where}: {int(bad.sum())} weights are NaN or infinite")
+    check_values(weights, where)
     array = getattr(spec, "array", None) if spec is not None else None
     if array is not None:
         expected = (array.rows, array.cols)
         if weights.shape != expected:
             raise InputError(f"{where}: shape must be (array.rows, array.cols) = {expected} "
                              f"for spec {spec.name}, not {weights.shape}")
-
-
-def _stored_dtype(path, key):
-    """The dtype of the array that :func:`load_weights` read (before its cast to float64)."""
-    loaded = np.load(path, mmap_mode="r", allow_pickle=False)
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            return loaded[key if key is not None else loaded.files[0]].dtype
-    dtype = loaded.dtype
-    del loaded  # closes the memory map
-    return dtype
 
 
 def load_matrix(path, key=None, spec=None):
@@ -134,12 +122,8 @@ def load_matrix(path, key=None, spec=None):
         a shape other than 2-D (or other than the spec's array), no weights,
         or NaN or infinite weights. The message names the file.
     """
-    weights = load_weights(path, key)
-    where = str(path) if key is None else f"{path}[{key}]"
-    dtype = _stored_dtype(path, key)
-    if dtype.kind != "f":
-        raise InputError(f"{where}: dtype must be floating point, not {dtype}")
-    check_matrix(weights, spec, where)
+    weights = load_weights(path, key)  # floating point only, finite, in range
+    check_matrix(weights, spec, str(path) if key is None else f"{path}[{key}]")
     return weights
 
 

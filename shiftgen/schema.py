@@ -8,11 +8,13 @@ raising :class:`FieldError`.
 """
 
 import dataclasses
+import math
+import reprlib
 from dataclasses import MISSING
 
 from .errors import SpecError
 
-__all__ = ["FieldError", "option", "load_section", "describe", "show"]
+__all__ = ["FieldError", "option", "load_section", "describe", "show", "show_key"]
 
 
 class FieldError(ValueError):
@@ -31,7 +33,7 @@ class FieldError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
-def option(kind, *, default=MISSING, min=None, max=None, choices=None, item=int):
+def option(kind, *, default=MISSING, min=None, max=None, above=None, choices=None, item=int):
     """A dataclass field of a spec section, with its validation rule.
 
     Parameters
@@ -42,6 +44,8 @@ def option(kind, *, default=MISSING, min=None, max=None, choices=None, item=int)
         Omitted: the field is required.
     min, max : int or float, optional
         Inclusive bounds for numbers.
+    above : int or float, optional
+        Exclusive lower bound (a scale must be ``above=0``: zero is no scale).
     choices : tuple of str, optional
         Allowed values.
     item : type
@@ -51,7 +55,10 @@ def option(kind, *, default=MISSING, min=None, max=None, choices=None, item=int)
         raise TypeError(f"Option kind must be int, bool, str, float or list, not {kind!r}")
     if item not in (int, float):
         raise TypeError(f"List item kind must be int or float, not {item!r}")
-    metadata = {"kind": kind, "min": min, "max": max, "choices": choices, "item": item}
+    if above is not None and min is not None:
+        raise TypeError("Give min or above, not both")
+    metadata = {"kind": kind, "min": min, "max": max, "above": above, "choices": choices,
+                "item": item}
     if isinstance(default, list):
         default = tuple(default)
     return dataclasses.field(default=default, metadata=metadata)
@@ -63,9 +70,13 @@ def describe(meta):
     if choices is not None:
         return "one of " + ", ".join(repr(c) for c in choices)
     noun = {int: "an integer", bool: "true or false", str: "a string",
-            float: "a number",
-            list: "a list of integers" if meta.get("item", int) is int else "a list of numbers"
+            float: "a finite number",
+            list: "a list of integers" if meta.get("item", int) is int
+            else "a list of finite numbers"
             }[kind]
+    above = meta.get("above")
+    if above is not None:
+        return f"{noun} above {above}" + ("" if hi is None else f" and at most {hi}")
     if lo is not None and hi is not None:
         return f"{noun} from {lo} to {hi}"
     if lo is not None:
@@ -75,13 +86,49 @@ def describe(meta):
     return noun
 
 
-def show(value):
-    """A value as the YAML author wrote it (``true``, not ``True``)."""
-    if isinstance(value, bool):
+class _YamlRepr(reprlib.Repr):
+    """``repr`` bounded in length and depth, with YAML spellings of scalars.
+
+    A spec value can be huge (a 400-digit integer), recursive (``&a [*a]``) or
+    exponential through aliases; the message stays one short line regardless.
+    """
+    def __init__(self):
+        super().__init__()  # Python 3.11 takes no limits here; set them below
+        self.maxlevel, self.maxlist, self.maxdict, self.maxset = 3, 8, 6, 6
+        self.maxstring, self.maxlong, self.maxother = 60, 40, 60
+
+    def repr_bool(self, value, level):
         return "true" if value else "false"
-    if value is None:
+
+    def repr_NoneType(self, value, level):
         return "null"
-    return repr(value)
+
+    def repr_float(self, value, level):
+        if math.isfinite(value):
+            return repr(value)
+        return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+
+
+_REPR = _YamlRepr()
+
+
+def show(value):
+    """A value as the YAML author wrote it (``true``, not ``True``; ``.inf``, not ``inf``)."""
+    return _REPR.repr(value)
+
+
+def show_key(key):
+    """A mapping key for a dotted field path: plain when printable, else as written."""
+    if isinstance(key, str) and key.isprintable() and key.strip() == key and key:
+        return key
+    return show(key)  # repr: a newline in a key cannot break the one-line message
+
+
+def _finite(value):
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond the float range
+        return False
 
 
 def _type_ok(kind, value, item=int):
@@ -90,7 +137,9 @@ def _type_ok(kind, value, item=int):
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        # .nan and .inf are YAML floats, but no scale or level; nor is 1e400 as an int.
+        return isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and _finite(value)
     if kind is list:
         return isinstance(value, list) and all(_type_ok(item, v) for v in value)
     return isinstance(value, kind)
@@ -102,8 +151,10 @@ def _check_value(meta, value):
         return False
     if choices is not None and value not in choices:
         return False
+    above = meta.get("above")
     items = value if kind is list else [value] if kind in (int, float) else []
-    return all((lo is None or v >= lo) and (hi is None or v <= hi) for v in items)
+    return all((lo is None or v >= lo) and (hi is None or v <= hi)
+               and (above is None or v > above) for v in items)
 
 
 def load_section(cls, data, *, file, path):
@@ -129,12 +180,13 @@ def load_section(cls, data, *, file, path):
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SpecError(file, path, f"must be a mapping of fields, not {data!r}")
+        raise SpecError(file, path, f"must be a mapping of fields, not {show(data)}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key in data:
         if key not in fields:
             allowed = ", ".join(fields) or "none"
-            raise SpecError(file, f"{path}.{key}", f"unknown field; allowed fields: {allowed}")
+            raise SpecError(file, f"{path}.{show_key(key)}",
+                            f"unknown field; allowed fields: {allowed}")
     values = {}
     for name, f in fields.items():
         meta = f.metadata

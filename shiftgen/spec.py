@@ -5,6 +5,7 @@ A spec has a name, a family, a ``pe`` section (:class:`PEConfig`) and a
 the file, the field, the value and what is allowed (:class:`SpecError`).
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from .errors import SpecError
-from .schema import FieldError, load_section, option
+from .schema import FieldError, load_section, option, show, show_key
 
 __all__ = ["PEConfig", "ArrayConfig", "Spec", "load_spec", "parse_spec"]
 
@@ -32,6 +33,10 @@ _VERILOG_KEYWORDS = frozenset("""
     tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire vectored wait wand
     weak0 weak1 while wire wor xnor xor
 """.split())
+
+
+def _field_max(cls, name):
+    return next(f.metadata["max"] for f in dataclasses.fields(cls) if f.name == name)
 
 
 def _valid_name(name):
@@ -153,6 +158,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # '<<: *anchor' merges; its keys may be overridden, not duplicated
             key = self.construct_object(key_node, deep=deep)
             try:
                 hash(key)
@@ -211,13 +218,19 @@ def parse_spec(text, *, path):
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise SpecError(path, None, f"invalid YAML{where}: {problem}") from None
+    except (ValueError, OverflowError) as e:
+        # A scalar the resolver typed but Python cannot build: a date like 2001-13-45,
+        # '!!int abc', an integer of more than 4300 digits.
+        raise SpecError(path, None, f"invalid YAML: a value cannot be read: {e}") from None
+    except RecursionError:
+        raise SpecError(path, None, "invalid YAML: nested too deeply") from None
     if doc is None:
         raise SpecError(path, None, "is empty; a spec needs at least 'family' and 'pe'")
     if not isinstance(doc, dict):
-        raise SpecError(path, None, f"must be a mapping of fields, not {doc!r}")
+        raise SpecError(path, None, f"must be a mapping of fields, not {show(doc)}")
     for key in doc:
         if key not in _TOP_FIELDS:
-            raise SpecError(path, str(key),
+            raise SpecError(path, show_key(key),
                             f"unknown field; allowed fields: {', '.join(_TOP_FIELDS)}")
 
     from .families import FAMILIES
@@ -225,7 +238,7 @@ def parse_spec(text, *, path):
         raise SpecError(path, "family", f"missing; required, one of {', '.join(FAMILIES)}")
     family_name = doc["family"]
     if not isinstance(family_name, str) or family_name not in FAMILIES:
-        raise SpecError(path, "family", f"unknown family {family_name!r}; "
+        raise SpecError(path, "family", f"unknown family {show(family_name)}; "
                                         f"allowed: {', '.join(FAMILIES)}")
     family = FAMILIES[family_name]
 
@@ -234,7 +247,7 @@ def parse_spec(text, *, path):
         if not _valid_name(name):
             raise SpecError(path, "name", f"must be a Verilog identifier "
                                           f"([A-Za-z_][A-Za-z0-9_]*, not a keyword), "
-                                          f"not {name!r}")
+                                          f"not {show(name)}")
     else:
         name = path.stem
         if not _valid_name(name):
@@ -271,7 +284,11 @@ def parse_spec(text, *, path):
     need = spec.codebook.product_bits(pe.act_bits, pe.act_signed)
     if pe.acc_bits < need:
         p_lo, p_hi = spec.codebook.product_range(pe.act_bits, pe.act_signed)
+        top = _field_max(PEConfig, "acc_bits")
+        allowed = (f"must be at least {need}" if need <= top else
+                   f"no accumulator can hold it (at most {top} bits): narrow pe.act_bits "
+                   f"or the weight levels")
         raise SpecError(path, "pe.acc_bits",
                         f"{pe.acc_bits} is too narrow to hold one product "
-                        f"({p_lo} to {p_hi} needs {need} bits); must be at least {need}")
+                        f"({p_lo} to {p_hi} needs {need} bits); {allowed}")
     return spec

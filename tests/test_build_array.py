@@ -35,11 +35,17 @@ def test_array_report_sums_the_cells(array_build):
         "result": "pass", "cases": 128, "mismatches": 0, "jobs": 2}
     x = arr["targets"]["xilinx7"]
     assert x["instances"] == 64
+    # Edge contexts: 49 interior cells, 7 in row 0, 7 in the last column, 1 corner.
+    ctx = x["contexts"]
+    assert sorted(c["instances"] for c in ctx.values()) == [1, 7, 7, 49]
     for key in ("LUT", "FF", "CARRY4"):
-        assert x["totals"][key] == x["top"][key] + 64 * x["cell"][key]
+        assert x["totals"][key] == x["top"][key] + sum(
+            c["instances"] * c[key] for c in ctx.values())
+        assert x["uniform_totals"][key] == x["top"][key] + 64 * x["cell"][key]
+        assert x["totals"][key] <= x["uniform_totals"][key]
     # Each cell registers its activation, weight code and partial sum.
     assert x["cell"]["FF"] == 8 + 4 + arr["psum_bits"]
-    assert "hierarchical" in arr["targets"]["method"]
+    assert "edge contexts" in arr["targets"]["method"]
     assert "## Array 8 x 8" in (out / "report.md").read_text()
 
 

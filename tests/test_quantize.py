@@ -255,7 +255,7 @@ def test_cli_exact_weights_print_inf(tmp_path, capsys):
 
 BAD_INPUTS = {
     "missing": (lambda p: None, "no such weights file"),
-    "corrupt": (lambda p: p.write_bytes(b"\x93NUMPY garbage"), "not a .npy or .npz file"),
+    "corrupt": (lambda p: p.write_bytes(b"\x93NUMPY garbage"), "not a valid .npy array"),
     "1-D": (lambda p: np.save(p, np.ones(5)), "shape must be 2-D (K inputs, N outputs)"),
     "3-D": (lambda p: np.save(p, np.ones((2, 3, 4))), "not (2, 3, 4)"),
     "NaN": (lambda p: np.save(p, np.array([[1.0, np.nan]])), "1 weights are NaN or infinite"),
@@ -264,7 +264,7 @@ BAD_INPUTS = {
     "int": (lambda p: np.save(p, np.ones((2, 2), dtype=np.int64)),
             "dtype must be floating point, not int64"),
     "object": (lambda p: np.save(p, np.array([[1.0, None]], dtype=object)),
-               "not a .npy or .npz file"),
+               "dtype must be floating point, not object"),
     "empty": (lambda p: np.save(p, np.ones((0, 4))), "holds no weights"),
 }
 

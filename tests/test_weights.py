@@ -26,10 +26,13 @@ def test_npz_key_selects_an_array(tmp_path):
     (lambda d: (d / "w.npy").write_text("not numpy"), "not a .npy or .npz file"),
     (lambda d: np.save(d / "w.npy", np.array([1.0, np.nan, 2.0])), "1 weights are NaN or infinite"),
     (lambda d: np.save(d / "w.npy", np.array([np.inf])), "NaN or infinite"),
-    (lambda d: np.save(d / "w.npy", np.array(["a", "b"])), "dtype must be a real number type"),
-    (lambda d: np.save(d / "w.npy", np.array([1 + 2j])), "dtype must be a real number type"),
+    (lambda d: np.save(d / "w.npy", np.array(["a", "b"])),
+     "dtype must be floating point, not <U1"),
+    (lambda d: np.save(d / "w.npy", np.arange(3)), "dtype must be floating point, not int64"),
+    (lambda d: np.save(d / "w.npy", np.array([1 + 2j])),
+     "dtype must be floating point, not complex128"),
     (lambda d: np.save(d / "w.npy", np.zeros((0, 3))), "holds no weights"),
-], ids=["missing", "garbage", "nan", "inf", "strings", "complex", "empty"])
+], ids=["missing", "garbage", "nan", "inf", "strings", "int", "complex", "empty"])
 def test_bad_npy(tmp_path, make, fragment):
     make(tmp_path)
     with pytest.raises(InputError, match=fragment):
