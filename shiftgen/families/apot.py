@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from amaranth.hdl import Array, Const, Signal
+from amaranth.hdl import Array, Const, Mux, Signal
 from amaranth.lib import data
 
 from ..codebook import Codebook, minimal_F, sign_magnitude
@@ -60,7 +60,7 @@ class ApotParams:
         minimize the L2 error when omitted.
     """
     encoding: str = option(str, default="terms", choices=("terms", "sorted"))
-    alpha: float = option(float, default=None, min=0)
+    alpha: float = option(float, default=None, above=0)
 
 
 def _field_bits(options):
@@ -108,13 +108,13 @@ class ApotPE(MacPE):
     maps the level rank to those fields.
     """
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, assertions=False):
         B = spec.pe.weight_bits - 1
         if spec.params.encoding == "terms":
             self.weight_shape = data.StructLayout({**_layout(B), "sign": 1})
         else:
             self.weight_shape = data.StructLayout({"rank": B, "sign": 1})
-        super().__init__(spec)
+        super().__init__(spec, assertions=assertions)
 
     def product(self, m):
         B = self.spec.pe.weight_bits - 1
@@ -137,10 +137,24 @@ class ApotPE(MacPE):
                 indices.append(fields[shift:shift + w])
                 shift += w
         width = len(a) + F + len(terms)
+        for options, index in zip(terms, indices):
+            # Every term has 2 or 4 options and a field just wide enough, and the
+            # sorted ROM holds only real term indices: no select reaches the
+            # MUX's zero padding, so every code means the level the codebook says.
+            self.invariant(m, index < len(options), "term select past the term's options")
         total = 0
         for field, options, index in zip(_FIELD_NAMES, terms, indices):
             total = total + shift_mux(m, a, options, index, F, width, name=f"term_{field}")
-        return signed_sum(m, total, width, self.w.sign)
+        # The magnitude signal holds the sum untruncated: no option is 2**0, so
+        # each term is below |a| << F, and len(terms) bits of headroom cover the sum.
+        lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+        self.invariant(m, (total >= lo) & (total <= hi), f"term sum overflows {width} bits")
+        addend, carry = signed_sum(m, total, width, self.w.sign)
+        # negate_if: the carry is the sign, set exactly when the addend is the
+        # inverted sum, so addend + carry is the signed product.
+        self.invariant(m, addend == Mux(carry, -1 - total, total),
+                       "carry set without an inverted addend")
+        return addend, carry
 
 
 class Apot(Family):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from amaranth.hdl import Array, Const, Mux, Signal, signed
+from amaranth.hdl import Array, Cat, Const, Mux, Signal, signed
 from amaranth.lib import data
 
 from ..codebook import Codebook, minimal_F, sign_magnitude
@@ -104,7 +104,7 @@ def _magnitude_table(params):
 class AusnPE(MacPE):
     """Superposition adder: one shifter per part, amounts are running exponent sums."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, assertions=False):
         widths = _widths(spec.params)
         if spec.params.style == "superposition":
             self.weight_shape = data.StructLayout(
@@ -117,7 +117,19 @@ class AusnPE(MacPE):
             self.act_shape = data.StructLayout(
                 {"basic": act[0], **{f"sub{k + 1}": w for k, w in enumerate(act[1])},
                  "sign": 1})
-        super().__init__(spec)
+        super().__init__(spec, assertions=assertions)
+
+    def _signed_sum(self, m, total, width, sign):
+        """:func:`~shiftgen.hdl.sign.signed_sum`, with its invariants stated."""
+        # The widths give every sum of terms headroom (one bit per extra term
+        # and one for the sign), so the magnitude signal never truncates.
+        lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+        self.invariant(m, (total >= lo) & (total <= hi), f"term sum overflows {width} bits")
+        addend, carry = signed_sum(m, total, width, sign)
+        # negate_if: the carry is the sign, set exactly when the addend is the inverted sum.
+        self.invariant(m, addend == Mux(carry, -1 - total, total),
+                       "carry set without an inverted addend")
+        return addend, carry
 
     def _ausn_product(self, m, w_parts):
         """AUSN x AUSN (Appendix B.2): add exponents, decode one-hot, sum."""
@@ -130,12 +142,21 @@ class AusnPE(MacPE):
             for t, (ew, alive_w) in enumerate(_terms(w_parts)):
                 exponent = Signal(range(top + 1), name=f"exp_a{s}_w{t}")
                 m.d.comb += exponent.eq(ea + ew)
+                # Each F is minimal over a set that includes 2**-(sum of all part
+                # maxima) (Ausn.codebook), so no running sum exceeds its F and
+                # the exponent register never wraps.
+                self.invariant(m, ea + ew <= top, f"exponent sum exceeds {top}")
                 term = Signal(top + 1, name=f"term_a{s}_w{t}")
                 m.d.comb += term.eq(Mux(alive_a & alive_w, Const(1 << top, top + 1) >> exponent,
                                         0))
+                # The decoder is one-hot for a live term (2**(top - exponent), and
+                # exponent <= top keeps the bit inside) and zero for a dead one.
+                at_most_one = (term & (term - 1)[:len(term)]) == 0
+                self.invariant(m, at_most_one & ((term != 0) == (alive_a & alive_w)),
+                               "one-hot decoder output not one-hot (live) or zero (dead)")
                 terms.append(term)
         width = top + 1 + (len(terms) - 1).bit_length() + 1
-        return signed_sum(m, sum(terms), width, self.a.sign ^ self.w.sign)
+        return self._signed_sum(m, sum(terms), width, self.a.sign ^ self.w.sign)
 
     def product(self, m):
         p = self.spec.params
@@ -152,6 +173,13 @@ class AusnPE(MacPE):
             fields = Signal(sum(widths))
             m.d.comb += fields.eq(rom[self.w.rank])
             parts = [fields[o:o + w] for o, w in zip(offsets, widths)]
+            # The ROM holds the lowest code of each level, and parts sit lowest
+            # first, so a zero part (which ends the sum, eq. 4) has only zero
+            # parts after it: the decoder never emits a redundant code.
+            for k in range(len(parts) - 1):
+                later = Cat(*parts[k + 1:])
+                self.invariant(m, (parts[k] != 0) | (later == 0),
+                               f"decoder ROM sets a part after zero part {k}")
         if _act_fields(p) is not None:
             return self._ausn_product(m, parts)
         width = len(a) + F + 1
@@ -163,10 +191,14 @@ class AusnPE(MacPE):
             alive = alive & (q != 0)
             amount = Signal(range(F + 1), name=f"shift{k}")
             m.d.comb += amount.eq(running)
+            # F is minimal over a set that includes 2**-(sum of all part maxima)
+            # (Ausn.codebook), so the running sum never exceeds F: the shift
+            # register never wraps and the shifter never runs past the pre-shift.
+            self.invariant(m, running <= F, f"shift amount of term {k} exceeds F = {F}")
             term = Signal(signed(width), name=f"term{k}")
             m.d.comb += term.eq(Mux(alive, wide >> amount, 0))
             total = total + term
-        return signed_sum(m, total, width + len(parts), self.w.sign)
+        return self._signed_sum(m, total, width + len(parts), self.w.sign)
 
 
 class Ausn(Family):

@@ -110,9 +110,13 @@ class Family:
         """The :class:`~shiftgen.codebook.Codebook` of this configuration."""
         raise NotImplementedError  # pragma: no cover
 
-    def pe(self, spec):
-        """A new PE component (a :class:`~shiftgen.hdl.pe.MacPE`) for ``spec``."""
-        return self.PE(spec)
+    def pe(self, spec, *, assertions=False):
+        """A new PE component (a :class:`~shiftgen.hdl.pe.MacPE`) for ``spec``.
+
+        ``assertions`` adds the invariant ``Assert`` statements (for
+        :mod:`shiftgen.invariants` and simulation; never exported).
+        """
+        return self.PE(spec, assertions=assertions)
 
     def product_range(self, spec):
         """The smallest and largest product the PE can form.

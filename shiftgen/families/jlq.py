@@ -53,7 +53,7 @@ class JlqParams:
     i: int = option(int, min=-24, max=8)
     zero: bool = option(bool, default=False)
     style: str = option(str, default="jumping", choices=("jumping", "shifter"))
-    alpha: float = option(float, default=1.0, min=0)
+    alpha: float = option(float, default=1.0, above=0)
 
 
 def _layout(params, weight_bits):
@@ -67,9 +67,9 @@ def _layout(params, weight_bits):
 class JlqPE(MacPE):
     """JLQ PE: jumping barrel shifter or the traditional shifter baseline."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, assertions=False):
         self.weight_shape = data.StructLayout({"x": spec.pe.weight_bits - 1, "sign": 1})
-        super().__init__(spec)
+        super().__init__(spec, assertions=assertions)
 
     def product(self, m):
         p = self.spec.params
@@ -78,6 +78,9 @@ class JlqPE(MacPE):
         a = self.act_as_signed()
         x, sign = self.w.x, self.w.sign
         is_zero = (x == x_max) if p.zero else Const(0, 1)
+        # (a << top) >> s*x is a << (top - s*x) exactly, as top >= s*x for every
+        # non-zero code; the checks below compare the shifters against it.
+        reference = Cat(Const(0, top), a).as_signed() >> (p.s * x)
         if p.style == "jumping":
             # Shift left by s * (x_last - x) = s * ~x when x spans its full range; the
             # stages take the bits of x_last - x, and the remaining pre-shift
@@ -97,12 +100,28 @@ class JlqPE(MacPE):
             product = Cat(negative.replicate(pre), t).as_signed() if pre else t
             if p.zero:
                 product = Mux(is_zero, 0, product)
+            # x_last is the largest non-zero code, so the jump distance x_last - x
+            # never goes negative (only the zero code wraps it, and the zero MUX
+            # discards that); the stages then shift by s * (x_last - x) in all.
+            self.invariant(m, is_zero | (distance == x_last - x),
+                           "jump distance x_last - x out of range")
+            # Stages plus pre-shift give a << (top - s*x), inverted with ones shifted
+            # in when negative: the carry is set exactly when the addend is ~(a << k).
+            self.invariant(m, product == Mux(negative, ~reference, Mux(is_zero, 0, reference)),
+                           "jumping shifter does not form (the inverse of) a << (top - s*x)")
             return product, negative
         # Traditional shifter PE: amount as a number, full barrel shifter, zero MUX, negation.
         amount = Signal(range(top + 1))
         m.d.comb += amount.eq(top - p.s * x)
+        # F (hence top) is chosen so that top - s*x >= 0 for every non-zero code:
+        # the amount register never wraps; the zero code's amount is discarded.
+        self.invariant(m, is_zero | (amount == top - p.s * x),
+                       "shift amount top - s*x negative or truncated")
         magnitude = Signal(signed(len(a) + top))
         m.d.comb += magnitude.eq(Mux(is_zero, 0, a << amount))
+        # amount <= top, so len(a) + top bits hold the shifted activation untruncated.
+        self.invariant(m, magnitude == Mux(is_zero, 0, reference),
+                       "barrel shifter output truncated")
         return Mux(sign, -magnitude, magnitude), 0
 
 

@@ -52,10 +52,10 @@ class PotPE(MacPE):
     the exponent drives the shifter directly, without inverting it.
     """
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, assertions=False):
         e_bits = spec.pe.weight_bits - 1
         self.weight_shape = data.StructLayout({"exp": e_bits, "sign": 1})
-        super().__init__(spec)
+        super().__init__(spec, assertions=assertions)
 
     def product(self, m):
         zero = self.spec.params.zero
@@ -71,6 +71,19 @@ class PotPE(MacPE):
         shifted = filled >> self.w.exp
         if zero:
             shifted = Mux(is_zero, Const(0, 1), shifted)
+        live = ~is_zero if zero else Const(1, 1)
+        # F is the largest exponent of a non-zero code (_exponents), so the
+        # right shift only drops fill bits below the activation, never one of its own.
+        self.invariant(m, ~live | (self.w.exp <= F), "exponent shifts past the fill bits")
+        # Ones filled below ~a make the shifted word ~(a << (F - e)), which the
+        # carry-in turns into -(a << (F - e)): the carry is set exactly when the
+        # addend is the inverted shifted activation.
+        magnitude = Cat(Const(0, F), a).as_signed() >> self.w.exp
+        self.invariant(m, shifted == Mux(sign, ~magnitude, Mux(live, magnitude, 0)),
+                       "addend is not the (inverted, when carrying) shifted activation")
+        if zero:
+            # The pruned code (seed 002 eq. 3) adds nothing and sets no carry.
+            self.invariant(m, ~is_zero | ((shifted == 0) & ~sign), "zero code adds non-zero")
         return shifted, sign
 
 

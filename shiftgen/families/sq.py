@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
-from amaranth.hdl import Array, Const, Module, Signal
+from amaranth.hdl import Array, Const, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -57,7 +57,7 @@ class SqParams:
     universal_set: int = option(int, default=5, min=1, max=5)
     qps: str = option(str, default="fixed", choices=("fixed", "programmable", "external"))
     points: tuple = option(list, default=(), item=float)
-    alpha: float = option(float, default=None, min=0)
+    alpha: float = option(float, default=None, above=0)
 
 
 def select_bits(options):
@@ -82,7 +82,7 @@ def _qps_selects(params):
 class SqPE(MacPE):
     """Two MUXes over constant shifts, an adder, sign correction (seed 003 Fig. 4)."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, assertions=False):
         p = spec.params
         A, B = OPTIONS[p.universal_set]
         self._bits_a, self._bits_b = select_bits(A), select_bits(B)
@@ -93,7 +93,7 @@ class SqPE(MacPE):
                 {"sel_a": self._bits_a, "sel_b": self._bits_b, "sign": 1})
         else:
             self.weight_shape = data.StructLayout({"mag": n_mag, "sign": 1})
-        super().__init__(spec)
+        super().__init__(spec, assertions=assertions)
 
     def extra_members(self):
         if self.spec.params.qps != "programmable":
@@ -115,10 +115,24 @@ class SqPE(MacPE):
             sel = Signal(ba + bb)
             m.d.comb += sel.eq(table[self.w.mag])
             sel_a, sel_b = sel[:ba], sel[ba:]
+        if p.qps == "fixed":
+            # The constant decoder holds decompose() of QPS points, which the spec
+            # check keeps inside the universal set: a code never selects the
+            # MUX's zero padding (options 3 and 4 have 6 and 7 of 8 entries).
+            # A programmable register or an external code may hold any select.
+            self.invariant(m, (sel_a < len(A)) & (sel_b < len(B)),
+                           "decoded select outside the universal set")
         width = len(a) + F + 1
         total = (shift_mux(m, a, A, sel_a, F, width, name="term_a") +
                  shift_mux(m, a, B, sel_b, F, width, name="term_b"))
-        return signed_sum(m, total, width, self.w.sign)
+        # No option exceeds 2**0, so |total| <= 2 * |a| << F: one bit of headroom.
+        lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+        self.invariant(m, (total >= lo) & (total <= hi), f"term sum overflows {width} bits")
+        addend, carry = signed_sum(m, total, width, self.w.sign)
+        # negate_if: the carry is the sign, set exactly when the addend is the inverted sum.
+        self.invariant(m, addend == Mux(carry, -1 - total, total),
+                       "carry set without an inverted addend")
+        return addend, carry
 
 
 def _qps_table(m, spec, owner):

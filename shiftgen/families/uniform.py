@@ -25,9 +25,9 @@ class UniformParams:
 class UniformPE(MacPE):
     """Multiplier PE: ``acc <- acc + a * w`` with ``w`` two's complement."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, assertions=False):
         self.weight_shape = signed(spec.pe.weight_bits)
-        super().__init__(spec)
+        super().__init__(spec, assertions=assertions)
 
     def product(self, m):
         return self.act_as_signed() * self.w, 0

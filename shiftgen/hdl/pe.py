@@ -4,9 +4,15 @@ Ports (stable; see README, "The PE interface"): ``clk``, ``rst`` (synchronous,
 active high, clears ``acc``), ``en``, ``a`` (activation), ``w`` (weight code)
 and ``acc``. On each rising edge with ``en`` set,
 ``acc <- overflow(acc + a * multiplier[w])``.
+
+With ``assertions=True`` the PE also carries Amaranth ``Assert`` statements
+stating its invariants (the product's range, and each family's structural
+facts); :func:`shiftgen.invariants.prove_invariants` proves them. They are
+off by default, so the exported Verilog and the synthesis figures never see
+them.
 """
 
-from amaranth.hdl import Cat, Const, Module, Mux, signed, unsigned
+from amaranth.hdl import Assert, Cat, Const, Module, Mux, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -27,6 +33,9 @@ class MacPE(wiring.Component):
     spec : Spec
         The validated spec; the PE reads ``spec.pe``, ``spec.params`` and
         ``spec.codebook``.
+    assertions : bool
+        Add the invariant ``Assert`` statements (:meth:`invariant`); only for
+        proofs and simulation, never for export.
 
     Members
     -------
@@ -42,8 +51,9 @@ class MacPE(wiring.Component):
     weight_shape = None
     act_shape = None
 
-    def __init__(self, spec):
+    def __init__(self, spec, *, assertions=False):
         self.spec = spec
+        self.assertions = bool(assertions)
         cfg = spec.pe
         act_shape = self.act_shape if self.act_shape is not None else \
             signed(cfg.act_bits) if cfg.act_signed else unsigned(cfg.act_bits)
@@ -83,6 +93,29 @@ class MacPE(wiring.Component):
         """
         raise NotImplementedError  # pragma: no cover
 
+    def invariant(self, m, test, message):
+        """State an invariant of the PE: ``Assert(test, message)``, with assertions on.
+
+        Without assertions nothing is added to ``m``, so the design is exactly
+        the one exported. ``test`` may be built unconditionally: an expression
+        that no statement uses leaves no trace in the netlist.
+
+        Parameters
+        ----------
+        m : Module
+        test : Value
+            Must hold on every cycle, for every input and reachable state.
+        message : str
+            What is violated, for the proof log and the simulator.
+        """
+        if self.assertions:
+            # Checked at the clock edge, when the logic has settled. A comb-domain
+            # Assert runs in the same simulator process as the assignments it
+            # reads and sees their previous values for a delta cycle, so it
+            # fires on glitches. The proof loses nothing: the inputs are free on
+            # every step. src_loc_at=1: the log points at the invariant's line.
+            m.d.sync += Assert(test, f"{type(self).__name__}: {message}", src_loc_at=1)
+
     def act_as_signed(self):
         """``a`` as a signed value (zero-extended by one bit when unsigned)."""
         if self.spec.pe.act_signed:
@@ -93,6 +126,21 @@ class MacPE(wiring.Component):
         m = Module()
         addend, carry = self.product(m)
         cfg = self.spec.pe
+        # The width of addend + carry grows by one bit, so the checks below see
+        # the true product, not a wrapped one.
+        product = addend + carry
+        p_lo, p_hi = self.spec.family.product_range(self.spec)
+        # product() forms a * multiplier[w], and product_range is the extreme
+        # of that over every activation and code (for a programmable decoder,
+        # over every point the register can hold): array psum widths and the
+        # spec's acc_bits check rest on it.
+        self.invariant(m, (product >= p_lo) & (product <= p_hi),
+                       f"product outside the product range [{p_lo}, {p_hi}]")
+        # The spec check makes acc_bits hold one product, so a single step
+        # overflows only through the accumulated sum, never the product itself.
+        acc_lo, acc_hi = -(1 << (cfg.acc_bits - 1)), (1 << (cfg.acc_bits - 1)) - 1
+        self.invariant(m, (product >= acc_lo) & (product <= acc_hi),
+                       f"product does not fit acc_bits = {cfg.acc_bits}")
         total = self.acc + addend + carry
         if cfg.overflow == "saturate":
             hi = (1 << (cfg.acc_bits - 1)) - 1
