@@ -43,13 +43,12 @@ merging of equal registers.
 import re
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .array_export import export_array
 from .errors import ToolError
 from .synth import _best, _has_multiplier, _run_candidate
-from .yosys import find_yosys
+from .yosys import find_yosys, parallel_map
 
 __all__ = ["METHOD", "EDGE_METHOD", "FLAT_METHOD", "TOTAL_KEYS", "edge_contexts",
            "synthesize_array", "compare"]
@@ -85,10 +84,8 @@ def _timed(fn, *args, **kwargs):
 
 def _run_all(runs, jobs):
     """Run ``(key, fn, args, kwargs)`` jobs, ``jobs`` at once, in order; ``{key: result}``."""
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [(key, pool.submit(_timed, fn, *args, **kwargs))
-                   for key, fn, args, kwargs in runs]
-        return {key: f.result() for key, f in futures}
+    results = parallel_map(lambda run: _timed(run[1], *run[2], **run[3]), runs, jobs)
+    return {run[0]: result for run, result in zip(runs, results)}
 
 
 def _candidate_name(booth):

@@ -51,6 +51,9 @@ def _parser():
     _add_out(p)
     p.add_argument("--formal", action="store_true", help="run the formal proof")
     p.add_argument("--cocotb", action="store_true", help="run the cocotb tests")
+    p.add_argument("--invariants", action="store_true",
+                   help="prove the PE's invariant assertions (yowasp-sby + Yices); alone, "
+                        "only this proof runs")
     p.add_argument("--simulator", action="append", choices=("icarus", "verilator"),
                    help="cocotb simulator (repeatable; default: both)")
     p.add_argument("--rtl", metavar="FILE",
@@ -136,6 +139,14 @@ def _print_verification(results):
         elif "reason" in res:
             detail = f" ({res['reason']})"
         print(f"  {name:<18} {res['result']}{detail}")
+        _print_counterexample(res)
+
+
+def _print_counterexample(res):
+    """The inputs and ``acc`` values of a failed proof, if it has them."""
+    if res.get("counterexample"):
+        from .formal import format_counterexample
+        print(f"    counterexample: {format_counterexample(res['counterexample'])}")
 
 
 def _build(args, formal, cocotb):
@@ -157,6 +168,10 @@ def _build(args, formal, cocotb):
     else:
         print(f"{spec.name}: built in {time.monotonic() - start:.1f} s -> {out_dir}")
         print(summary_table(report))
+        for name, res in report["verification"].items():
+            if res.get("counterexample"):
+                print(f"  {name}:")
+                _print_counterexample(res)
     failed = report_failures(report)
     if failed:
         raise VerificationError(f"{spec.name}: verification failed: {', '.join(failed)} "
@@ -168,6 +183,10 @@ def _verify(args):
     from .build import failures, verify_rtl
     from .spec import load_spec
 
+    if args.invariants:
+        _invariants(args)
+        if not (args.formal or args.cocotb):
+            return 0
     selected = args.formal or args.cocotb
     formal = args.formal or not selected
     simulators = tuple(args.simulator or ("icarus", "verilator"))
@@ -188,6 +207,30 @@ def _verify(args):
     return 0
 
 
+def _invariants(args):
+    """``verify --invariants``: prove the assertions of the PE built from the spec."""
+    from .errors import InputError
+    from .invariants import prove_invariants
+    from .spec import load_spec
+
+    if args.rtl is not None:
+        raise InputError("--invariants proves the generated PE's assertions; "
+                         "it does not apply to --rtl")
+    spec = load_spec(args.spec)
+    res = prove_invariants(spec)
+    if args.json:
+        print(json.dumps({"invariants": {k: v for k, v in res.items() if k != "log"}},
+                         indent=1))
+    else:
+        print(f"{spec.name}: invariants {res['result']} ({res['asserts']} assertions, "
+              f"{res['seconds']} s)")
+        for message in res["failed"]:
+            print(f"  violated: {message}")
+    if res["result"] != "proved":
+        raise VerificationError(f"{spec.name}: invariants {res['result']}"
+                                + (f": {res['failed'][0]}" if res["failed"] else ""))
+
+
 def _fit(args):
     from pathlib import Path
 
@@ -200,7 +243,8 @@ def _fit(args):
     spec = load_spec(args.spec)
     weights = load_weights(args.weights, args.key)
     if args.per_channel is not None and not -weights.ndim <= args.per_channel < weights.ndim:
-        raise InputError(f"--per-channel must be an axis of the {weights.ndim}-D weights, "
+        raise InputError(f"{args.weights}: --per-channel must be an axis of the "
+                         f"{weights.ndim}-D weights (shape {weights.shape}), "
                          f"not {args.per_channel}")
     if not weights.any():  # every scale fits zero weights; alpha would be 0
         raise InputError(f"{args.weights}: all {weights.size} weights are zero; "

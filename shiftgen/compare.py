@@ -607,7 +607,7 @@ def _tools(reports):
 
 
 def _recipes():
-    from .array_synth import METHOD
+    from .array_synth import EDGE_METHOD
     from .synth import GENERIC_GATES
     return {
         "xilinx7": "synth_xilinx -flatten -nodsp -noiopad -noclkbuf (out of context, no DSP); "
@@ -615,7 +615,7 @@ def _recipes():
                    "the better candidate by (LUT, FF, CARRY4) is kept",
         "generic": f"synth -flatten (-booth as a candidate), abc -g {GENERIC_GATES}; "
                    "depth: ltp -noff (gates on the longest path)",
-        "array": METHOD,
+        "array": EDGE_METHOD,
         "area": f"shiftgen.asic.asic_area ({_OSU} liberty), PEs only",
     }
 

@@ -6,18 +6,19 @@ CARRY4, out of context: no I/O buffers or clock buffer) and ``generic``
 from ``ltp``). A design that multiplies also goes through ``booth``; each
 target reports its best candidate by its figure of merit and lists every
 candidate, so a ratio against a multiplier baseline is never flattered by a
-weak recipe.
+weak recipe. The mapped netlist of each target's best candidate can be kept
+(``write_verilog -noattr``, :func:`netlist_name`) so that
+:func:`shiftgen.formal.prove` can check it against the spec.
 """
 
 import json
 import re
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .yosys import find_yosys
+from .yosys import find_yosys, parallel_map
 
-__all__ = ["TARGETS", "synthesize"]
+__all__ = ["TARGETS", "netlist_name", "synthesize"]
 
 GENERIC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX"
 
@@ -71,14 +72,21 @@ def _module_names(verilog_text):
     return re.findall(r"^\s*module\s+\\?([\w$]+)", verilog_text, flags=re.M)
 
 
-def _run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, depth=True):
+def netlist_name(top, target):
+    """File name of the mapped netlist of ``top`` for ``target``: ``<top>.<target>.v``."""
+    return f"{top}.{target}.v"
+
+
+def _run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, depth=True,
+                   netlist=False):
     """One Yosys run of one recipe; returns its recipe text and figures.
 
     ``libs`` are Verilog files read as black boxes (``read_verilog -lib``):
     their instances are not synthesized: the figures leave them out and list
     them under ``blackboxes`` (module name -> instance count).
     With ``flatten=False`` the top keeps its hierarchy; ``depth=False`` skips
-    ``ltp`` (generic target).
+    ``ltp`` (generic target). With ``netlist=True`` the mapped netlist's
+    Verilog text is returned too, under the key ``"_netlist"``.
     """
     script_of, figures_of, _ = TARGETS[target]
     verilog_path = Path(verilog_path)
@@ -93,7 +101,11 @@ def _run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, d
             reads.append(f"read_verilog -lib lib{k}.v")
         (work / "design.v").write_text(verilog_path.read_text())
         body = script_of(top, booth, flatten=flatten, depth=depth)
-        script = [*reads, "read_verilog design.v", *body, "tee -q -o stat.json stat -json"]
+        # -noattr: no source paths (the temporary directory) in the netlist, so
+        # the same spec gives the same bytes.
+        write = ["write_verilog -noattr netlist.v"] if netlist else []
+        script = [*reads, "read_verilog design.v", *body, *write,
+                  "tee -q -o stat.json stat -json"]
         find_yosys().run("\n".join(script), cwd=work, name="synth")
         stat = json.loads((work / "stat.json").read_text())
         cells = stat["modules"][f"\\{top}"]["num_cells_by_type"] if f"\\{top}" in stat["modules"] \
@@ -107,6 +119,8 @@ def _run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, d
         out = {"recipe": recipe, **figures_of(cells, work)}
         if libs:
             out["blackboxes"] = {k.lstrip("\\"): v for k, v in sorted(blackboxes.items())}
+        if netlist:
+            out["_netlist"] = (work / "netlist.v").read_text()
         return out
 
 
@@ -114,10 +128,10 @@ def _best(target, cands):
     """The candidate with the best merit, listing every candidate (without cell counts)."""
     best = min(cands, key=TARGETS[target][2])
     return {**best, "candidates": [
-        {k: v for k, v in c.items() if k not in ("cells",)} for c in cands]}
+        {k: v for k, v in c.items() if k not in ("cells", "_netlist")} for c in cands]}
 
 
-def synthesize(verilog_path, top, targets=tuple(TARGETS), jobs=2):
+def synthesize(verilog_path, top, targets=tuple(TARGETS), jobs=2, netlist_dir=None):
     """Synthesize ``verilog_path`` for each target; return figures per target.
 
     Parameters
@@ -129,6 +143,10 @@ def synthesize(verilog_path, top, targets=tuple(TARGETS), jobs=2):
     targets : iterable of str
     jobs : int
         Yosys processes run at once.
+    netlist_dir : pathlib.Path, optional
+        Where to write the mapped netlist of each target's best candidate, as
+        :func:`netlist_name` (``<top>.<target>.v``); its result then names
+        the file under ``"netlist"``.
 
     Returns
     -------
@@ -138,9 +156,18 @@ def synthesize(verilog_path, top, targets=tuple(TARGETS), jobs=2):
     verilog_path = Path(verilog_path)
     booths = (False, True) if _has_multiplier(verilog_path.read_text()) else (False,)
     work = [(t, b) for t in targets for b in booths]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(lambda tb: _run_candidate(verilog_path, top, *tb), work))
+    keep = netlist_dir is not None
+
+    def run(tb):
+        return _run_candidate(verilog_path, top, *tb, netlist=keep)
+    results = parallel_map(run, work, jobs)
     out = {}
     for target in targets:
-        out[target] = _best(target, [r for (t, _), r in zip(work, results) if t == target])
+        best = _best(target, [r for (t, _), r in zip(work, results) if t == target])
+        text = best.pop("_netlist", None)
+        if keep:
+            name = netlist_name(top, target)
+            (Path(netlist_dir) / name).write_text(text)
+            best["netlist"] = name
+        out[target] = best
     return out

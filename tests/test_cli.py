@@ -29,8 +29,9 @@ def test_build_writes_every_output(pot_build):
     proc, out = pot_build
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "codebook.json", "pot_4bit.core", "pot_4bit.il", "pot_4bit.v", "report.json",
-        "report.md", "vivado_ooc.tcl", "yosys_generic.ys", "yosys_xilinx7.ys"]
+        "codebook.json", "pot_4bit.core", "pot_4bit.generic.v", "pot_4bit.il", "pot_4bit.v",
+        "pot_4bit.xilinx7.v", "report.json", "report.md", "vivado_ooc.tcl", "yosys_generic.ys",
+        "yosys_xilinx7.ys"]
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
     assert "LUT / FF / CARRY4" in proc.stdout
 
