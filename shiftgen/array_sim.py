@@ -12,7 +12,7 @@ from amaranth.sim import Simulator
 
 from .hdl.array import WeightStationaryArray
 
-__all__ = ["pack_row", "schedule", "collect", "simulate_array", "random_jobs"]
+__all__ = ["pack_row", "schedule", "collect", "simulate_array", "random_jobs", "setup_writes"]
 
 
 def pack_row(codes, weight_bits):
@@ -96,6 +96,19 @@ def _act_raw(spec, values):
     return [int(v) & mask for v in values]
 
 
+def setup_writes(spec):
+    """The port writes that program an array's decoders, one edge each.
+
+    The codebook's setup writes (a programmable QPS); with one table per
+    column (``decoder: column``), each is made to every column through
+    ``qps_col``, so every column holds the codebook's table.
+    """
+    writes = list(spec.codebook.setup)
+    if spec.array.decoder == "column" and any("qps_we" in w for w in writes):
+        writes = [{**w, "qps_col": c} for c in range(spec.array.cols) for w in writes]
+    return writes
+
+
 def simulate_array(spec, jobs, gap=0):
     """``Y`` of each job from the Amaranth simulator (cells inline).
 
@@ -117,7 +130,7 @@ def simulate_array(spec, jobs, gap=0):
         return v - (1 << P) if v >> (P - 1) else v
 
     async def testbench(ctx):
-        for write in spec.codebook.setup:
+        for write in setup_writes(spec):
             for port, value in write.items():
                 ctx.set(getattr(dut, port), value)
             await ctx.tick()

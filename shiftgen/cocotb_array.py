@@ -25,7 +25,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
-from .array_sim import collect, schedule
+from .array_sim import collect, schedule, setup_writes
 from .golden import matmul
 from .hdl.array import psum_bits
 from .spec import load_spec
@@ -83,7 +83,8 @@ async def _run(dut, spec, jobs, gap=0):
     cycles = schedule(spec, jobs, gap)
     xs = _pack_x(spec, cycles)
     drive = [(x, c["x_valid"], c["w_load"], c["w_in"]) for x, c in zip(xs, cycles)]
-    extra = {port for write in spec.codebook.setup for port in write}
+    writes = setup_writes(spec)
+    extra = {port for write in writes for port in write}
 
     clk = dut.clk
     x_h, xv_h, wl_h, wi_h = dut.x, dut.x_valid, dut.w_load, dut.w_in
@@ -100,7 +101,7 @@ async def _run(dut, spec, jobs, gap=0):
     await falling
     dut.rst.value = 0
     # The codebook's setup writes (a programmable QPS), one edge each.
-    for write in spec.codebook.setup:
+    for write in writes:
         for port, value in write.items():
             getattr(dut, port).value = value
         await falling

@@ -57,6 +57,24 @@ def test_sq_shared_decoder_matches_golden(path, decoder):
     assert_matches(spec, random_jobs(spec, 2, 6, seed=4))
 
 
+def test_sq_column_decoders_hold_their_own_tables(monkeypatch):
+    from shiftgen import array_sim
+    spec = array_spec("sq_4bit", 3, 3, "column")
+    assert spec.codebook.setup  # programmable: tables are written through qps_col
+    writes = array_sim.setup_writes(spec)
+    assert {w["qps_col"] for w in writes} == {0, 1, 2}
+    # Column 1's table is never written: only column 1 goes wrong.
+    monkeypatch.setattr(array_sim, "setup_writes",
+                        lambda s: [w for w in writes if w["qps_col"] != 1])
+    # The second job: random codes (the first has every code the largest).
+    jobs = random_jobs(spec, 2, 6, seed=5)[1:]
+    (w, x), = jobs
+    (y,) = simulate_array(spec, jobs)
+    want = matmul(spec.codebook, x, w)
+    assert np.array_equal(y[:, [0, 2]], want[:, [0, 2]])
+    assert not np.array_equal(y[:, 1], want[:, 1])
+
+
 @pytest.mark.parametrize("rows, cols", [(1, 1), (1, 5), (5, 1)])
 @pytest.mark.parametrize("stem, decoder", [("pot_4bit", None), ("sq_4bit", "column"),
                                            ("ausn_ausn_6x6", None)])

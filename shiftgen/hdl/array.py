@@ -168,6 +168,10 @@ class WeightStationaryArray(wiring.Component):
             self.decoders = [spec.family.array_decoder(spec, ports) for _ in range(count)]
             extra = {name: member for name, member in self.decoders[0].signature.members.items()
                      if name not in ("code", "decoded")}
+            if cfg.decoder == "column" and "qps_we" in extra:
+                # One table per column: a write goes to the column qps_col names
+                # (broadcast writes would keep every table equal, one table's worth).
+                extra["qps_col"] = In(unsigned(max(1, (cfg.cols - 1).bit_length())))
         self._extra = tuple(extra)
         super().__init__({
             "x": In(data.ArrayLayout(self._act_shape, cfg.rows)),
@@ -194,7 +198,12 @@ class WeightStationaryArray(wiring.Component):
         for k, dec in enumerate(self.decoders):
             m.submodules[f"decoder{k}"] = dec
             for name in self._extra:
-                m.d.comb += getattr(dec, name).eq(getattr(self, name))
+                if name == "qps_col":
+                    continue
+                value = getattr(self, name)
+                if name == "qps_we" and "qps_col" in self._extra:
+                    value = value & (self.qps_col == k)
+                m.d.comb += getattr(dec, name).eq(value)
             ports = range(C) if len(self.decoders) == 1 else [k]
             for j, c in enumerate(ports):
                 m.d.comb += Value.cast(dec.code[j]).eq(codes[c])
