@@ -63,7 +63,9 @@ def random_stimulus(spec, n, seed=0, p_en=0.8, p_rst=0.01):
     biggest = int(np.abs(values).max()) * int(np.abs(table).max())
     to_overflow = -(-(1 << (spec.pe.acc_bits - 1)) // max(biggest, 1))
     burst = max(64, 3 * to_overflow)
-    direction = np.repeat(rng.choice([-1, 1], n // burst + 1), burst)[:n]
+    # Indexed, not np.repeat: a burst can be far longer than the sequence (a wide
+    # accumulator and small products), and repeating would allocate all of it.
+    direction = rng.choice([-1, 1], n // burst + 1)[np.arange(n) // burst]
     drift = rng.random(n) < 0.6
     big = np.flatnonzero(np.abs(table) == np.abs(table).max())
     w_big = rng.choice(big, n)
