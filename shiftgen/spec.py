@@ -19,7 +19,9 @@ from .schema import FieldError, load_section, option, show, show_key
 __all__ = ["PEConfig", "ArrayConfig", "Spec", "load_spec", "parse_spec"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# Verilog-2005 keywords (IEEE 1364-2005 Annex B): not usable as a module name.
+# Verilog-2005 (IEEE 1364-2005 Annex B) and SystemVerilog (IEEE 1800-2017 Annex B)
+# keywords: not usable as a module name, so the Verilog reads in either language
+# (Yosys would write 'logic' as the escaped identifier \logic).
 _VERILOG_KEYWORDS = frozenset("""
     always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config
     deassign default defparam design disable edge else end endcase endconfig endfunction
@@ -32,6 +34,19 @@ _VERILOG_KEYWORDS = frozenset("""
     signed small specify specparam strong0 strong1 supply0 supply1 table task time tran
     tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire vectored wait wand
     weak0 weak1 while wire wor xnor xor
+""".split()) | frozenset("""
+    accept_on alias always_comb always_ff always_latch assert assume before bind bins binsof
+    bit break byte chandle checker class clocking const constraint context continue cover
+    covergroup coverpoint cross dist do endchecker endclass endclocking endgroup endinterface
+    endpackage endprogram endproperty endsequence enum eventually expect export extends extern
+    final first_match foreach forkjoin global iff ignore_bins illegal_bins implies import
+    inside int interface intersect join_any join_none let local logic longint matches modport
+    new nexttime null package packed priority program property protected pure rand randc
+    randcase randsequence ref reject_on restrict return s_always s_eventually s_nexttime
+    s_until s_until_with sequence shortint shortreal soft solve static string strong struct
+    super sync_accept_on sync_reject_on tagged this throughout timeprecision timeunit type
+    typedef union unique unique0 until until_with untyped var virtual void wait_order weak
+    wildcard with within
 """.split())
 
 

@@ -191,7 +191,7 @@ def test_unhashable_key_is_spec_error(text):
         parse_spec(text, path="x.yaml")
 
 
-@pytest.mark.parametrize("name", ["module", "wire", "endmodule"])
+@pytest.mark.parametrize("name", ["module", "wire", "endmodule", "logic", "bit", "export"])
 def test_verilog_keyword_is_not_a_name(name):
     with pytest.raises(SpecError, match=f"name: .*not a keyword.*'{name}'"):
         parse_spec(f"name: {name}\n" + uniform(), path="x.yaml")
