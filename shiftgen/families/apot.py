@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from amaranth.hdl import Array, Const, Mux, Signal
+from amaranth.hdl import Array, Const, Signal
 from amaranth.lib import data
 
 from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
 from ..hdl.shift_mux import shift_mux
-from ..hdl.sign import signed_sum
 from ..schema import option
 from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
@@ -147,14 +146,7 @@ class ApotPE(MacPE):
             total = total + shift_mux(m, a, options, index, F, width, name=f"term_{field}")
         # The magnitude signal holds the sum untruncated: no option is 2**0, so
         # each term is below |a| << F, and len(terms) bits of headroom cover the sum.
-        lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-        self.invariant(m, (total >= lo) & (total <= hi), f"term sum overflows {width} bits")
-        addend, carry = signed_sum(m, total, width, self.w.sign)
-        # negate_if: the carry is the sign, set exactly when the addend is the
-        # inverted sum, so addend + carry is the signed product.
-        self.invariant(m, addend == Mux(carry, -1 - total, total),
-                       "carry set without an inverted addend")
-        return addend, carry
+        return self.signed_sum(m, total, width, self.w.sign)
 
 
 class Apot(Family):

@@ -33,7 +33,6 @@ from amaranth.lib import data
 
 from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
-from ..hdl.sign import signed_sum
 from ..schema import FieldError, option
 from .ausn_quant import adaptive_allocation, ausn_levels, candidate_fields, quantize, unpack
 from .base import Family, Quantized
@@ -119,18 +118,6 @@ class AusnPE(MacPE):
                  "sign": 1})
         super().__init__(spec, assertions=assertions)
 
-    def _signed_sum(self, m, total, width, sign):
-        """:func:`~shiftgen.hdl.sign.signed_sum`, with its invariants stated."""
-        # The widths give every sum of terms headroom (one bit per extra term
-        # and one for the sign), so the magnitude signal never truncates.
-        lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-        self.invariant(m, (total >= lo) & (total <= hi), f"term sum overflows {width} bits")
-        addend, carry = signed_sum(m, total, width, sign)
-        # negate_if: the carry is the sign, set exactly when the addend is the inverted sum.
-        self.invariant(m, addend == Mux(carry, -1 - total, total),
-                       "carry set without an inverted addend")
-        return addend, carry
-
     def _ausn_product(self, m, w_parts):
         """AUSN x AUSN (Appendix B.2): add exponents, decode one-hot, sum."""
         cb = self.spec.codebook
@@ -156,7 +143,7 @@ class AusnPE(MacPE):
                                "one-hot decoder output not one-hot (live) or zero (dead)")
                 terms.append(term)
         width = top + 1 + (len(terms) - 1).bit_length() + 1
-        return self._signed_sum(m, sum(terms), width, self.a.sign ^ self.w.sign)
+        return self.signed_sum(m, sum(terms), width, self.a.sign ^ self.w.sign)
 
     def product(self, m):
         p = self.spec.params
@@ -198,7 +185,7 @@ class AusnPE(MacPE):
             term = Signal(signed(width), name=f"term{k}")
             m.d.comb += term.eq(Mux(alive, wide >> amount, 0))
             total = total + term
-        return self._signed_sum(m, total, width + len(parts), self.w.sign)
+        return self.signed_sum(m, total, width + len(parts), self.w.sign)
 
 
 class Ausn(Family):

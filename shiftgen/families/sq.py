@@ -20,14 +20,13 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
-from amaranth.hdl import Array, Const, Module, Mux, Signal
+from amaranth.hdl import Array, Const, Module, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..codebook import Codebook, minimal_F, sign_magnitude, signed_bits
 from ..hdl.pe import MacPE
 from ..hdl.shift_mux import shift_mux
-from ..hdl.sign import signed_sum
 from ..schema import FieldError, option
 from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
@@ -126,13 +125,7 @@ class SqPE(MacPE):
         total = (shift_mux(m, a, A, sel_a, F, width, name="term_a") +
                  shift_mux(m, a, B, sel_b, F, width, name="term_b"))
         # No option exceeds 2**0, so |total| <= 2 * |a| << F: one bit of headroom.
-        lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-        self.invariant(m, (total >= lo) & (total <= hi), f"term sum overflows {width} bits")
-        addend, carry = signed_sum(m, total, width, self.w.sign)
-        # negate_if: the carry is the sign, set exactly when the addend is the inverted sum.
-        self.invariant(m, addend == Mux(carry, -1 - total, total),
-                       "carry set without an inverted addend")
-        return addend, carry
+        return self.signed_sum(m, total, width, self.w.sign)
 
 
 def _qps_table(m, spec, owner):

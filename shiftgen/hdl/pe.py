@@ -93,7 +93,7 @@ class MacPE(wiring.Component):
         """
         raise NotImplementedError  # pragma: no cover
 
-    def invariant(self, m, test, message):
+    def invariant(self, m, test, message, *, src_loc_at=1):
         """State an invariant of the PE: ``Assert(test, message)``, with assertions on.
 
         Without assertions nothing is added to ``m``, so the design is exactly
@@ -113,8 +113,32 @@ class MacPE(wiring.Component):
             # Assert runs in the same simulator process as the assignments it
             # reads and sees their previous values for a delta cycle, so it
             # fires on glitches. The proof loses nothing: the inputs are free on
-            # every step. src_loc_at=1: the log points at the invariant's line.
-            m.d.sync += Assert(test, f"{type(self).__name__}: {message}", src_loc_at=1)
+            # every step. src_loc_at: the log points at the caller's line.
+            m.d.sync += Assert(test, f"{type(self).__name__}: {message}",
+                               src_loc_at=src_loc_at)
+
+    def signed_sum(self, m, total, width, sign):
+        """:func:`~shiftgen.hdl.sign.signed_sum` of a sum of shifted terms, checked.
+
+        States the two invariants every sign-magnitude PE relies on: the
+        signal of ``width`` bits holds ``total`` untruncated (the family sized
+        it with headroom for its terms), and the carry is set exactly when the
+        addend is the inverted sum (``negate_if``), so ``addend + carry`` is
+        the signed product.
+
+        Returns
+        -------
+        (Value, Value)
+            ``(addend, carry)``, as :meth:`product` returns them.
+        """
+        from .sign import signed_sum
+        lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+        self.invariant(m, (total >= lo) & (total <= hi), f"term sum overflows {width} bits",
+                       src_loc_at=2)
+        addend, carry = signed_sum(m, total, width, sign)
+        self.invariant(m, addend == Mux(carry, -1 - total, total),
+                       "carry set without an inverted addend", src_loc_at=2)
+        return addend, carry
 
     def act_as_signed(self):
         """``a`` as a signed value (zero-extended by one bit when unsigned)."""
