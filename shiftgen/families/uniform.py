@@ -45,6 +45,18 @@ class Uniform(Family):
         return Codebook(family=self.name, weight_bits=weight_bits, F=0, multipliers=mults,
                         params={})
 
+    #: Widest code whose formal reference is the codebook's case table; a wider
+    #: one (2**W entries make the proof slow: 12 bits took ~29 s) uses the
+    #: codebook's definition, the code read as two's complement.
+    CASE_TABLE_BITS = 8
+
+    def formal_reference(self, spec):
+        W = spec.pe.weight_bits
+        if W <= self.CASE_TABLE_BITS:
+            return super().formal_reference(spec)
+        from ..formal import Reference
+        return Reference(logic="  always @* m = w;", m_bits=W)
+
     def quantize(self, spec, weights, alpha=None):
         """Symmetric uniform quantization: ``alpha = max|W| / (2**(n-1) - 1)``."""
         n = spec.pe.weight_bits

@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """uniform quantizer against hand-computed codes (specs/uniform_4x8.yaml).
 
 alpha = max|W| / 7, value = floor(w / alpha + 0.5) clipped to [-7, 7], code = value & 0xF.
@@ -8,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shiftgen.spec import load_spec
+from shiftgen.spec import load_spec, parse_spec
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 
@@ -86,3 +87,27 @@ def test_error_at_most_half_step_random(uni4):
     assert np.isclose(q.alpha, np.abs(w).max() / 7)
     assert q.codes.min() >= 0 and q.codes.max() < 16 and 8 not in q.codes.tolist()
     assert np.all(np.abs(q.dequantize() - w) <= q.alpha / 2 + 1e-12)
+
+
+@pytest.mark.parametrize("bits", range(2, 17))
+def test_codebook_is_the_code_as_twos_complement(bits):
+    # The formal reference of a wide uniform PE (> 8 bits) reads the code as
+    # two's complement instead of a 2**W-entry case table: the same numbers.
+    spec = parse_spec(f"family: uniform\npe: {{act_bits: 4, weight_bits: {bits}, "
+                      f"acc_bits: 24}}\n", path="u.yaml")
+    codes = np.arange(1 << bits)
+    assert np.array_equal(spec.codebook.table,
+                          np.where(codes >= 1 << (bits - 1), codes - (1 << bits), codes))
+
+
+@pytest.mark.parametrize("bits", [12, 16])
+def test_wide_uniform_pe_is_proved(bits, tmp_path):
+    from shiftgen.export import export
+    from shiftgen.formal import prove
+    from shiftgen.mutants import make_mutants
+    spec = parse_spec(f"name: u{bits}\nfamily: uniform\npe: {{act_bits: 8, "
+                      f"weight_bits: {bits}, acc_bits: 40}}\n", path=tmp_path / "u.yaml")
+    _, verilog = export(spec, spec.elaborate(), tmp_path)
+    assert prove(spec, verilog)["result"] == "proved"
+    sign = make_mutants(spec, verilog, tmp_path / "mutants", kinds=["sign"])["sign"][0]
+    assert prove(spec, sign)["result"] == "failed"
