@@ -99,13 +99,17 @@ def _act_raw(spec, values):
 def setup_writes(spec):
     """The port writes that program an array's decoders, one edge each.
 
-    The codebook's setup writes (a programmable QPS); with one table per
-    column (``decoder: column``), each is made to every column through
-    ``qps_col``, so every column holds the codebook's table.
+    The codebook's setup writes (a programmable QPS); with one decoder per
+    column (``decoder: column``), each is made to every column through the
+    family's column-address port (``qps_col``), so every column holds the
+    codebook's table.
     """
     writes = list(spec.codebook.setup)
-    if spec.array.decoder == "column" and any("qps_we" in w for w in writes):
-        writes = [{**w, "qps_col": c} for c in range(spec.array.cols) for w in writes]
+    family = spec.family
+    if spec.array.decoder == "column" and any(family.decoder_write_enable in w
+                                              for w in writes):
+        column = family.decoder_column_address
+        writes = [{**w, column: c} for c in range(spec.array.cols) for w in writes]
     return writes
 
 

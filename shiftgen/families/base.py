@@ -139,6 +139,11 @@ class Family:
         raise NotImplementedError  # pragma: no cover
 
     decoder_placements = ("pe",)
+    #: A shared load-path decoder's write-enable port (in the codebook's setup
+    #: writes), and the column-address port an array with one decoder per
+    #: column adds so that a write reaches one column's decoder only.
+    decoder_write_enable = None
+    decoder_column_address = None
 
     def check_array(self, params, pe, array):
         """Check the ``array`` section against the family's parameters.

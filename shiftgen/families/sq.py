@@ -346,6 +346,8 @@ class Sq(Family):
         return {"no_decoder": self._no_decoder(spec)}
 
     decoder_placements = ("pe", "column", "array")
+    decoder_write_enable = "qps_we"
+    decoder_column_address = "qps_col"
 
     def check_array(self, params, pe, array):
         if array.decoder != "pe" and params.qps == "external":

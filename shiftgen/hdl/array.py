@@ -161,6 +161,7 @@ class WeightStationaryArray(wiring.Component):
         self._act_shape = cell_members["a"].shape
         self._weight_shape = cell_members["w"].shape
         self.decoders = []
+        self._column_address = None
         if cfg.decoder == "pe":
             extra = {name: cell_members[name] for name in self.cell.extra_members()}
         else:
@@ -168,10 +169,12 @@ class WeightStationaryArray(wiring.Component):
             self.decoders = [spec.family.array_decoder(spec, ports) for _ in range(count)]
             extra = {name: member for name, member in self.decoders[0].signature.members.items()
                      if name not in ("code", "decoded")}
-            if cfg.decoder == "column" and "qps_we" in extra:
-                # One table per column: a write goes to the column qps_col names
-                # (broadcast writes would keep every table equal, one table's worth).
-                extra["qps_col"] = In(unsigned(max(1, (cfg.cols - 1).bit_length())))
+            family = spec.family
+            if cfg.decoder == "column" and family.decoder_write_enable in extra:
+                # One table per column: a write goes to the column the address
+                # names (broadcast writes would keep every table equal, one table's worth).
+                self._column_address = family.decoder_column_address
+                extra[self._column_address] = In(unsigned(max(1, (cfg.cols - 1).bit_length())))
         self._extra = tuple(extra)
         super().__init__({
             "x": In(data.ArrayLayout(self._act_shape, cfg.rows)),
@@ -197,12 +200,13 @@ class WeightStationaryArray(wiring.Component):
         out = []
         for k, dec in enumerate(self.decoders):
             m.submodules[f"decoder{k}"] = dec
+            column = self._column_address
             for name in self._extra:
-                if name == "qps_col":
+                if name == column:
                     continue
                 value = getattr(self, name)
-                if name == "qps_we" and "qps_col" in self._extra:
-                    value = value & (self.qps_col == k)
+                if column is not None and name == self.spec.family.decoder_write_enable:
+                    value = value & (getattr(self, column) == k)
                 m.d.comb += getattr(dec, name).eq(value)
             ports = range(C) if len(self.decoders) == 1 else [k]
             for j, c in enumerate(ports):
