@@ -12,8 +12,7 @@ settings.register_profile("explore", max_examples=500, deadline=None, print_blob
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-from shiftgen.export import export
-
+from .golden.exports import export_design
 from .support import variant_specs
 
 
@@ -24,18 +23,31 @@ def variants(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def exported(tmp_path_factory):
-    """Export a spec once per session; returns its (Verilog, codebook.json) paths."""
+def export_dir(tmp_path_factory):
+    """Export a spec once per session (as ``shiftgen build`` does, variants and array
+    included); returns ``(directory, {file: sha256})``."""
     cache = {}
 
     def get(spec):
         if spec.name not in cache:
             out = tmp_path_factory.mktemp(f"export-{spec.name}")
-            _, verilog = export(spec, spec.elaborate(), out)
-            codebook = out / "codebook.json"
-            codebook.write_text(spec.codebook.to_json())
-            cache[spec.name] = (verilog, codebook)
+            cache[spec.name] = (out, export_design(spec, out))
         return cache[spec.name]
+    return get
+
+
+@pytest.fixture(scope="session")
+def golden_export(export_dir):
+    """``{file: sha256}`` of a spec's exports (:func:`tests.golden.exports.export_design`)."""
+    return lambda spec: export_dir(spec)[1]
+
+
+@pytest.fixture(scope="session")
+def exported(export_dir):
+    """Export a spec once per session; returns its (Verilog, codebook.json) paths."""
+    def get(spec):
+        out, _ = export_dir(spec)
+        return out / f"{spec.name}.v", out / "codebook.json"
     return get
 
 
