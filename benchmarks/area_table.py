@@ -2,11 +2,11 @@
 
 Usage: python benchmarks/area_table.py [SPEC.yaml ...]
 
-Each PE is exported as the build does, then mapped by :func:`shiftgen.asic.asic_area`
+Each PE is exported as the build does, then mapped by :func:`shiftgen.synth.asic.asic_area`
 (``synth -flatten``, ``dfflibmap`` and ``abc`` against ``osu018_stdcells.lib``;
 a design that multiplies also with ``-booth``, keeping the smaller area).
 Prints a Markdown table; figures are printed, never asserted. Needs the
-liberty: ``python -m shiftgen.asic --install``.
+liberty: ``python -m shiftgen.synth.asic --install``.
 """
 
 import sys
@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from shiftgen.asic import asic_area, find_liberty
-from shiftgen.export import export
+from shiftgen.synth.asic import asic_area, find_liberty
+from shiftgen.export.verilog import export
 from shiftgen.spec import load_spec
-from shiftgen.yosys import find_yosys
+from shiftgen.tools.yosys import find_yosys
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def main(argv):
     paths = [Path(p) for p in argv] or sorted((ROOT / "specs").glob("*.yaml"))
     liberty = find_liberty()
     if liberty is None:
-        sys.exit("no OSU 0.18 um liberty: run python -m shiftgen.asic --install")
+        sys.exit("no OSU 0.18 um liberty: run python -m shiftgen.synth.asic --install")
     print(f"{liberty.name}, {find_yosys().version}\n")
     print("| spec | act x weight -> acc | area um^2 | of which FF | cells | recipe |")
     print("| --- | --- | ---: | ---: | ---: | --- |")

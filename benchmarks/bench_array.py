@@ -31,10 +31,10 @@ from pathlib import Path
 
 import yaml
 
-from shiftgen.array_export import export_array
-from shiftgen.array_synth import compare, synthesize_array
+from shiftgen.export.array import export_array
+from shiftgen.synth.array import compare, synthesize_array
 from shiftgen.spec import parse_spec
-from shiftgen.yosys import find_yosys
+from shiftgen.tools.yosys import find_yosys
 
 ROOT = Path(__file__).resolve().parent.parent
 

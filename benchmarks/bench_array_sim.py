@@ -5,9 +5,9 @@ Usage: python benchmarks/bench_array_sim.py [--vectors N] [--size R] [SPEC ...]
 specs/uniform_8x8.yaml)
 
 Each spec gets an ``array: {rows: R, cols: R}`` section and is exported with
-:func:`shiftgen.array_export.export_array` into a temporary directory under
+:func:`shiftgen.export.array.export_array` into a temporary directory under
 the current one. The same job (load W, stream N random vectors, drain) runs
-through :mod:`shiftgen.cocotb_array` on each simulator, and every output is
+through :mod:`shiftgen.verify.cocotb_array` on each simulator, and every output is
 checked against the golden model. Build time (Verilog compile, and for
 Verilator the C++ build) is reported apart from the simulation's wall time,
 which covers the clocked drive loop only (not the simulator's start-up).
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import yaml
 
-from shiftgen.array_export import export_array
-from shiftgen.array_sim import random_jobs
-from shiftgen.hdl_sim import available, run_cocotb_array
+from shiftgen.export.array import export_array
+from shiftgen.verify.schedule import random_jobs
+from shiftgen.verify.cocotb_runner import available, run_cocotb_array
 from shiftgen.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent

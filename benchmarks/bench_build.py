@@ -13,11 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from shiftgen.build import build
-from shiftgen.formal import prove
-from shiftgen.hdl_sim import available, run_cocotb
+from shiftgen.flows.build import build
+from shiftgen.verify.formal import prove
+from shiftgen.verify.cocotb_runner import available, run_cocotb
 from shiftgen.spec import load_spec
-from shiftgen.yosys import find_yosys
+from shiftgen.tools.yosys import find_yosys
 
 ROOT = Path(__file__).resolve().parent.parent
 

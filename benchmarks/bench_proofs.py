@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from shiftgen.export import export
-from shiftgen.formal import prove
-from shiftgen.invariants import prove_invariants
+from shiftgen.export.verilog import export
+from shiftgen.verify.formal import prove
+from shiftgen.verify.invariants import prove_invariants
 from shiftgen.spec import load_spec
-from shiftgen.synth import synthesize
-from shiftgen.yosys import find_yosys
+from shiftgen.synth.pe import synthesize
+from shiftgen.tools.yosys import find_yosys
 
 ROOT = Path(__file__).resolve().parent.parent
 

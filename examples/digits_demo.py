@@ -10,13 +10,13 @@ images of 8x8 pixels, each an integer 0..16), so nothing is downloaded.
 2. For each family, take its shipped spec (``specs/``), fit what the family
    fits to these weights (the SQ QPS, the AUSN split, the JLQ scale), and
    quantize the first layer's ``64 x 16`` weight matrix with
-   :func:`shiftgen.quantize.quantize_matrix`: integer codes, and one scale per
+   :func:`shiftgen.weights.quantize.quantize_matrix`: integer codes, and one scale per
    output column or one per matrix. ``--scale auto`` (the default) keeps,
    per family, the one with the higher weight SNR: it looks at the weights
    only, never at the test set.
 3. Run the test images through the generated ``64 x 16`` weight-stationary
    array of that family's PE in the Amaranth simulator
-   (:func:`shiftgen.array_sim.simulate_array`) and compare every output with
+   (:func:`shiftgen.verify.schedule.simulate_array`) and compare every output with
    the golden model (:func:`shiftgen.golden.matmul`): they must be equal.
 4. Turn the integer outputs into real pre-activations
    (``Y * scale * 2**-F + bias``), finish the network in floating point
@@ -45,8 +45,8 @@ import numpy as np
 import yaml
 
 from shiftgen import golden
-from shiftgen.array_sim import simulate_array
-from shiftgen.quantize import QuantizedMatrix, error_stats, quantize_matrix
+from shiftgen.verify.schedule import simulate_array
+from shiftgen.weights.quantize import QuantizedMatrix, error_stats, quantize_matrix
 from shiftgen.spec import parse_spec
 
 __all__ = ["CONFIGS", "SCALES", "Network", "load_data", "train", "make_spec", "fit_spec",
@@ -232,7 +232,7 @@ def fit_spec(name, weights, per_channel):
 
 
 def quantize_layer(spec, weights, per_channel):
-    """:func:`~shiftgen.quantize.quantize_matrix` of ``weights`` for ``spec``.
+    """:func:`~shiftgen.weights.quantize.quantize_matrix` of ``weights`` for ``spec``.
 
     A ``jlq`` spec per channel gets each column quantized with its own
     searched ``alpha`` (its quantizer takes the scale from the spec, so

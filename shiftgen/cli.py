@@ -145,13 +145,13 @@ def _print_verification(results):
 def _print_counterexample(res):
     """The inputs and ``acc`` values of a failed proof, if it has them."""
     if res.get("counterexample"):
-        from .formal import format_counterexample
+        from .verify.formal import format_counterexample
         print(f"    counterexample: {format_counterexample(res['counterexample'])}")
 
 
 def _build(args, formal, cocotb):
-    from .build import build, report_failures
-    from .report import summary_table
+    from .flows.build import build, report_failures
+    from .reports.build_report import summary_table
     from .spec import load_spec
 
     spec = load_spec(args.spec)
@@ -180,7 +180,7 @@ def _build(args, formal, cocotb):
 
 
 def _verify(args):
-    from .build import failures, verify_rtl
+    from .flows.build import failures, verify_rtl
     from .spec import load_spec
 
     if args.invariants:
@@ -210,7 +210,7 @@ def _verify(args):
 def _invariants(args):
     """``verify --invariants``: prove the assertions of the PE built from the spec."""
     from .errors import InputError
-    from .invariants import prove_invariants
+    from .verify.invariants import prove_invariants
     from .spec import load_spec
 
     if args.rtl is not None:
@@ -238,7 +238,7 @@ def _fit(args):
 
     from .errors import InputError
     from .spec import load_spec, parse_spec
-    from .weights import load_weights
+    from .weights.load import load_weights
 
     spec = load_spec(args.spec)
     weights = load_weights(args.weights, args.key)
@@ -286,7 +286,7 @@ def _fit(args):
 
 
 def _quantize(args):
-    from .quantize import default_out_dir, dumps, load_matrix, quantize_matrix, write_outputs
+    from .weights.quantize import default_out_dir, dumps, load_matrix, quantize_matrix, write_outputs
     from .spec import load_spec
 
     spec = load_spec(args.spec)
@@ -332,7 +332,7 @@ def _jlq_snr(args):
 
 def _compare(args):
     """``shiftgen compare``: a rich progress bar on stderr, rich tables (or JSON) on stdout."""
-    from .compare import rich_tables, run_compare, to_json
+    from .flows.compare import rich_tables, run_compare, to_json
     from .errors import InputError
 
     if args.jobs < 1:
@@ -383,7 +383,7 @@ def _compare(args):
         print(to_json(doc), end="")
         return 0
     if Console is None:
-        from .compare import to_markdown
+        from .flows.compare import to_markdown
         print(to_markdown(doc))
     else:
         out = Console()
@@ -395,7 +395,7 @@ def _compare(args):
 
 def _sweep(args):
     """``shiftgen sweep``: progress on stderr, a table (or JSON) on stdout."""
-    from .sweep import run_cli
+    from .flows.sweep import run_cli
     return run_cli(args.grid, out=args.out, jobs=args.jobs, scheduler=args.scheduler,
                    as_json=args.json)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import yaml
 
-from shiftgen.array_sim import random_jobs, schedule, simulate_array
+from shiftgen.verify.schedule import random_jobs, schedule, simulate_array
 from shiftgen.codebook import signed_bits
 from shiftgen.errors import SpecError
 from shiftgen.golden import matmul
@@ -58,7 +58,7 @@ def test_sq_shared_decoder_matches_golden(path, decoder):
 
 
 def test_sq_column_decoders_hold_their_own_tables(monkeypatch):
-    from shiftgen import array_sim
+    from shiftgen.verify import schedule as array_sim
     spec = array_spec("sq_4bit", 3, 3, "column")
     assert spec.codebook.setup  # programmable: tables are written through qps_col
     writes = array_sim.setup_writes(spec)

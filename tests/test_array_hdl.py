@@ -1,5 +1,5 @@
 # amaranth: UnusedElaboratable=no
-"""cocotb (shiftgen.cocotb_array) on exported MAC arrays, with Icarus and Verilator.
+"""cocotb (shiftgen.verify.cocotb_array) on exported MAC arrays, with Icarus and Verilator.
 
 Every family as an 8 x 8 array on Icarus, pot_4bit as 16 x 16 on both
 simulators, and two families as 8 x 8 on Verilator (each Verilator build
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import yaml
 
-from shiftgen.array_export import export_array
-from shiftgen.array_sim import random_jobs
+from shiftgen.export.array import export_array
+from shiftgen.verify.schedule import random_jobs
 from shiftgen.golden import matmul
 from shiftgen.hdl.array import psum_bits
-from shiftgen.hdl_sim import available, run_cocotb_array
+from shiftgen.verify.cocotb_runner import available, run_cocotb_array
 from shiftgen.spec import load_spec
 
 from .support import ROOT

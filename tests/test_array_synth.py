@@ -4,8 +4,8 @@
 import pytest
 import yaml
 
-from shiftgen.array_export import export_array
-from shiftgen.array_synth import (METHOD, TOTAL_KEYS, compare, edge_contexts,
+from shiftgen.export.array import export_array
+from shiftgen.synth.array import (METHOD, TOTAL_KEYS, compare, edge_contexts,
                                   synthesize_array)
 from shiftgen.spec import parse_spec
 

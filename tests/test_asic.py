@@ -2,8 +2,8 @@
 
 import pytest
 
-from shiftgen import asic
-from shiftgen.asic import asic_area, find_liberty, install_liberty
+from shiftgen.synth import asic
+from shiftgen.synth.asic import asic_area, find_liberty, install_liberty
 from shiftgen.errors import ToolError
 
 from .support import shipped_spec

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from shiftgen import build as build_mod
-from shiftgen.build import build
+from shiftgen.flows import build as build_mod
+from shiftgen.flows.build import build
 from shiftgen.cli import main
 from shiftgen.errors import ToolError
 

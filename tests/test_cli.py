@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from shiftgen.hdl_sim import available
+from shiftgen.verify.cocotb_runner import available
 from shiftgen.spec import load_spec
 
 from .support import ROOT

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from shiftgen import compare
-from shiftgen.compare import (compute_rows, load_figures, plan, run_compare, summarize_report,
+from shiftgen.flows import compare
+from shiftgen.flows.compare import (compute_rows, load_figures, plan, run_compare, summarize_report,
                               to_csv, to_json, to_markdown)
 from shiftgen.spec import load_spec
 
@@ -218,7 +218,7 @@ def test_markdown_csv_json_writers():
 # ---------------------------------------------------------------- plots
 
 def _plot_all(out):
-    from shiftgen.plots import gaussian_weights, levels_plot, pareto_plot, resources_plot
+    from shiftgen.reports.plots import gaussian_weights, levels_plot, pareto_plot, resources_plot
     w = gaussian_weights(4096, seed=3, dist="laplace")
     specs = [load_spec(ROOT / "specs" / f"{n}.yaml") for n in ("jlq_2bit", "jlq_3bit_shifter")]
     files = [*levels_plot(specs, w, out / "levels_jlq", title="jlq"),
@@ -254,7 +254,7 @@ def test_plots_are_written_and_reproducible(tmp_path):
 
 
 def test_pareto_front():
-    from shiftgen.plots import pareto_front
+    from shiftgen.reports.plots import pareto_front
     pts = [{"lut": 10, "snr_db": 5}, {"lut": 20, "snr_db": 4}, {"lut": 20, "snr_db": 9},
            {"lut": 30, "snr_db": 9}, {"lut": 5, "snr_db": 1}]
     assert pareto_front(pts) == [4, 0, 2]
@@ -263,11 +263,11 @@ def test_pareto_front():
 def test_area_says_why_when_missing(tmp_path, monkeypatch):
     verilog = tmp_path / "x.v"
     verilog.write_text("module x(input a, output b); assign b = a; endmodule\n")
-    monkeypatch.setitem(sys.modules, "shiftgen.asic", None)  # not there: import fails
+    monkeypatch.setitem(sys.modules, "shiftgen.synth.asic", None)  # not there: import fails
     assert compare._area(verilog, "x", tmp_path) == {
-        "area_um2": None, "reason": "n/a: shiftgen.asic not available"}
-    monkeypatch.delitem(sys.modules, "shiftgen.asic")
-    pytest.importorskip("shiftgen.asic")
+        "area_um2": None, "reason": "n/a: shiftgen.synth.asic not available"}
+    monkeypatch.delitem(sys.modules, "shiftgen.synth.asic")
+    pytest.importorskip("shiftgen.synth.asic")
     monkeypatch.setenv("SHIFTGEN_LIBERTY", str(tmp_path / "missing.lib"))
     res = compare._area(verilog, "x", tmp_path)
     assert res["area_um2"] is None and "liberty" in res["reason"]
@@ -340,7 +340,7 @@ def test_cli_rejects_an_unknown_table(tmp_path):
 
 
 def test_points_on_one_spot_share_one_label(tmp_path):
-    from shiftgen.plots import pareto_plot
+    from shiftgen.reports.plots import pareto_plot
     points = [{"label": "pot_a", "family": "pot", "bits": 4, "lut": 34, "snr_db": 13.9},
               {"label": "pot_b", "family": "pot", "bits": 4, "lut": 34, "snr_db": 13.9},
               {"label": "u4", "family": "uniform", "bits": 4, "lut": 64, "snr_db": 14.2}]

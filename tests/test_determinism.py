@@ -19,8 +19,8 @@ SPECS = ["uniform_4x8", "pot_4bit", "apot_4bit_sorted", "sq_4bit", "jlq_3bit",
 EXPORT = """
 import sys
 from pathlib import Path
-from shiftgen.array_export import export_array
-from shiftgen.export import export
+from shiftgen.export.array import export_array
+from shiftgen.export.verilog import export
 from shiftgen.spec import load_spec
 
 root, out = Path(sys.argv[1]), Path(sys.argv[2])

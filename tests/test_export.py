@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from shiftgen.export import export
-from shiftgen.hdl_sim import available
+from shiftgen.export.verilog import export
+from shiftgen.verify.cocotb_runner import available
 
 from .support import all_spec_params, shipped_spec
 

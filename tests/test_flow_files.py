@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from shiftgen import __version__
-from shiftgen.flow_files import (DEFAULT_PART, booth_choice, core_version, recipe_scripts,
+from shiftgen.synth.flow_files import (DEFAULT_PART, booth_choice, core_version, recipe_scripts,
                                  write_flow_files, write_yosys_scripts)
 from shiftgen.spec import parse_spec
-from shiftgen.synth import synthesize
-from shiftgen.yosys import find_yosys
+from shiftgen.synth.pe import synthesize
+from shiftgen.tools.yosys import find_yosys
 
 from .support import shipped_spec
 
@@ -202,7 +202,7 @@ def test_fusesoc_sim_target_elaborates_in_icarus(flow_dir, tmp_path):
 
 def test_fusesoc_lint_target_runs_verilator_wall(flow_dir, tmp_path):
     pytest.importorskip("fusesoc")
-    from shiftgen.hdl_sim import _verilator_env
+    from shiftgen.verify.cocotb_runner import _verilator_env
     _verilator_env()
     if shutil.which("verilator") is None or shutil.which("make") is None:
         pytest.skip("verilator (or make) is not installed")
@@ -220,7 +220,7 @@ array: {rows: 2, cols: 2}
 @pytest.fixture(scope="module")
 def array_dir(tmp_path_factory):
     """A 2 x 2 PoT array exported with its flow files beside the PE's, as a build does."""
-    from shiftgen.array_export import export_array
+    from shiftgen.export.array import export_array
     out = tmp_path_factory.mktemp("array")
     ex = export_array(parse_spec(ARRAY_SPEC, path="pot_2x2.yaml"), out)
     cell, top = ex["cell_name"], ex["top_name"]
@@ -251,7 +251,7 @@ def test_array_flow_files_sit_beside_the_pe_without_clashing(array_dir):
 
 def test_fusesoc_lint_target_runs_on_the_array(array_dir, tmp_path):
     pytest.importorskip("fusesoc")
-    from shiftgen.hdl_sim import _verilator_env
+    from shiftgen.verify.cocotb_runner import _verilator_env
     _verilator_env()
     if shutil.which("verilator") is None or shutil.which("make") is None:
         pytest.skip("verilator (or make) is not installed")

@@ -8,7 +8,7 @@ import pytest
 
 from shiftgen.cli import main
 from shiftgen.errors import ToolError
-from shiftgen.formal import format_counterexample, prove, reference_verilog
+from shiftgen.verify.formal import format_counterexample, prove, reference_verilog
 from shiftgen.golden import mac_run
 
 from .support import ROOT, all_spec_params, shipped_spec

@@ -3,7 +3,7 @@
 
 import pytest
 
-from shiftgen.hdl_sim import available, run_cocotb
+from shiftgen.verify.cocotb_runner import available, run_cocotb
 
 from .support import ROOT, all_spec_params, shipped_spec
 

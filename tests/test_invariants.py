@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from amaranth.back import rtlil
 
-from shiftgen import invariants
+from shiftgen.verify import invariants
 from shiftgen.errors import ToolError
 from shiftgen.families.pot import PotPE
 from shiftgen.hdl.array import cell_class
-from shiftgen.invariants import prove_invariants
-from shiftgen.sim import exhaustive_stimulus, simulate
+from shiftgen.verify.invariants import prove_invariants
+from shiftgen.verify.amaranth_pe import exhaustive_stimulus, simulate
 
 from .support import all_spec_params, shipped_spec, shipped_specs
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from shiftgen.cli import main
-from shiftgen.formal import prove
+from shiftgen.verify.formal import prove
 from shiftgen.golden import mac_run
-from shiftgen.hdl_sim import available, run_cocotb
-from shiftgen.mutants import KINDS, make_mutants, weight_sign_bit
+from shiftgen.verify.cocotb_runner import available, run_cocotb
+from shiftgen.verify.mutants import KINDS, make_mutants, weight_sign_bit
 
 from .support import shipped_spec
 

@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-from shiftgen.formal import needs_cell_models, prove
-from shiftgen.synth import TARGETS, _has_multiplier, _run_candidate, netlist_name, synthesize
-from shiftgen.yosys import parallel_map
+from shiftgen.verify.formal import needs_cell_models, prove
+from shiftgen.synth.pe import TARGETS, _has_multiplier, _run_candidate, netlist_name, synthesize
+from shiftgen.tools.yosys import parallel_map
 
 from .support import SPEC_PATHS, shipped_spec
 
@@ -125,7 +125,7 @@ def test_a_broken_netlist_fails(target, mutate, netlists, tmp_path):
 
 
 def test_a_verify_build_writes_and_proves_its_netlists(netlists, tmp_path):
-    from shiftgen.build import build
+    from shiftgen.flows.build import build
     spec = shipped_spec("jlq_2bit")
     report, out, _ = build(spec, tmp_path, formal=True, random_steps=100)
     checks = report["verification"]

@@ -9,11 +9,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from shiftgen import quantize as qmod
+from shiftgen.weights import quantize as qmod
 from shiftgen.cli import main
 from shiftgen.errors import InputError
-from shiftgen.hdl_sim import available
-from shiftgen.quantize import (check_matrix, load_matrix, quantize_matrix, read_hex,
+from shiftgen.verify.cocotb_runner import available
+from shiftgen.weights.quantize import (check_matrix, load_matrix, quantize_matrix, read_hex,
                                write_hex, write_outputs)
 from shiftgen.spec import load_spec
 

@@ -6,10 +6,10 @@ equal to a saturating reference written independently of both."""
 import numpy as np
 import pytest
 
-from shiftgen.export import export
-from shiftgen.formal import prove
+from shiftgen.export.verilog import export
+from shiftgen.verify.formal import prove
 from shiftgen.golden import mac_run, saturate
-from shiftgen.sim import random_stimulus, simulate
+from shiftgen.verify.amaranth_pe import random_stimulus, simulate
 from shiftgen.spec import parse_spec
 
 # One spec per family, each with an accumulator just wider than one product so

@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from shiftgen.sim import exhaustive_stimulus, random_stimulus, simulate
+from shiftgen.verify.amaranth_pe import exhaustive_stimulus, random_stimulus, simulate
 
 from .support import all_spec_params
 

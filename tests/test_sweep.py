@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shiftgen import sweep
+from shiftgen.flows import sweep
 from shiftgen.cli import main
 from shiftgen.errors import SpecError, ToolError
 
@@ -267,7 +267,7 @@ def fake_task(monkeypatch):
     """Replace ``run_point`` by a quick stand-in; returns the names it was called with."""
     import yaml
 
-    from shiftgen.yosys import find_yosys
+    from shiftgen.tools.yosys import find_yosys
     version = find_yosys().version
     calls = []
     failing = set()

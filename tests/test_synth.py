@@ -2,7 +2,7 @@
 
 import pytest
 
-from shiftgen.synth import synthesize
+from shiftgen.synth.pe import synthesize
 
 from .support import shipped_spec
 

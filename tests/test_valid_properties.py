@@ -26,14 +26,14 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from shiftgen.build import build, report_failures
+from shiftgen.flows.build import build, report_failures
 from shiftgen.codebook import act_range, signed_bits
 from shiftgen.errors import SpecError
-from shiftgen.export import export
+from shiftgen.export.verilog import export
 from shiftgen.families import FAMILIES
 from shiftgen.families.sq import select_bits
 from shiftgen.families.sq_search import OPTIONS, universal_set
-from shiftgen.spec import _VERILOG_KEYWORDS, parse_spec
+from shiftgen.spec import VERILOG_KEYWORDS, parse_spec
 
 #: Largest act_bits + weight_bits drawn: 2**12 pairs keep the simulator quick.
 MAX_PAIR_BITS = 12
@@ -52,7 +52,7 @@ _AWKWARD_NAMES = ["miter", "shiftgen_reference", "reference", "formal", "codeboo
 def _names():
     """A spec's ``name`` (or None: the file stem), awkward ones included."""
     drawn = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True).filter(
-        lambda s: s not in _VERILOG_KEYWORDS)
+        lambda s: s not in VERILOG_KEYWORDS)
     return st.one_of(st.none(), st.sampled_from(_AWKWARD_NAMES), drawn)
 
 

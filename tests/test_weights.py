@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from shiftgen.errors import InputError
-from shiftgen.weights import load_weights
+from shiftgen.weights.load import load_weights
 
 
 def test_npy_and_single_array_npz(tmp_path):

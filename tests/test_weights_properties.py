@@ -23,7 +23,7 @@ from hypothesis.control import currently_in_test_context
 from hypothesis.extra import numpy as hnp
 
 from shiftgen.cli import main
-from shiftgen.quantize import OUTPUT_FILES
+from shiftgen.weights.quantize import OUTPUT_FILES
 
 from .support import ROOT
 

@@ -27,7 +27,7 @@ from amaranth.lib import data
 from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
 from ..hdl.shift_mux import shift_mux
-from ..schema import option
+from ..spec.schema import option
 from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
 

@@ -33,7 +33,7 @@ from amaranth.lib import data
 
 from ..codebook import Codebook, minimal_F, sign_magnitude
 from ..hdl.pe import MacPE
-from ..schema import FieldError, option
+from ..spec.schema import FieldError, option
 from .ausn_quant import adaptive_allocation, ausn_levels, candidate_fields, quantize, unpack
 from .base import Family, Quantized
 

@@ -85,7 +85,7 @@ class Family:
         The ``family:`` value in specs.
     Params : type
         Frozen dataclass of the ``params:`` section (fields made with
-        :func:`shiftgen.schema.option`).
+        :func:`shiftgen.spec.schema.option`).
     PE : type
         The PE component class (a :class:`~shiftgen.hdl.pe.MacPE`), built
         from the spec.
@@ -102,7 +102,7 @@ class Family:
 
         Raises
         ------
-        shiftgen.schema.FieldError
+        shiftgen.spec.schema.FieldError
             With the full dotted field path (``params.zero``).
         """
 
@@ -114,7 +114,7 @@ class Family:
         """A new PE component (a :class:`~shiftgen.hdl.pe.MacPE`) for ``spec``.
 
         ``assertions`` adds the invariant ``Assert`` statements (for
-        :mod:`shiftgen.invariants` and simulation; never exported).
+        :mod:`shiftgen.verify.invariants` and simulation; never exported).
         """
         return self.PE(spec, assertions=assertions)
 
@@ -150,16 +150,16 @@ class Family:
 
         Raises
         ------
-        shiftgen.schema.FieldError
+        shiftgen.spec.schema.FieldError
         """
 
     def formal_reference(self, spec):
-        """How the formal reference forms the multiplier: a :class:`~shiftgen.formal.Reference`.
+        """How the formal reference forms the multiplier: a :class:`~shiftgen.verify.formal.Reference`.
 
         The default is a case table of the codebook. A family whose PE holds
         state beyond ``acc`` (a programmable decoder) returns its own.
         """
-        from ..formal import codebook_reference
+        from ..verify.formal import codebook_reference
         return codebook_reference(spec)
 
     def fit(self, spec, weights, per_channel_axis=None):

@@ -25,7 +25,7 @@ from amaranth.lib import data
 
 from ..codebook import Codebook, sign_magnitude
 from ..hdl.pe import MacPE
-from ..schema import option
+from ..spec.schema import option
 from .base import Family, Quantized
 
 __all__ = ["JlqParams", "JlqPE", "Jlq"]

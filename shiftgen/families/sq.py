@@ -27,7 +27,7 @@ from amaranth.lib.wiring import In, Out
 from ..codebook import Codebook, minimal_F, sign_magnitude, signed_bits
 from ..hdl.pe import MacPE
 from ..hdl.shift_mux import shift_mux
-from ..schema import FieldError, option
+from ..spec.schema import FieldError, option
 from .base import Family, Quantized, sign_magnitude_codes
 from .scale import fit_scale
 from .sq_search import OPTIONS, decompose, find_best_qps, universal_set
@@ -278,7 +278,7 @@ class Sq(Family):
         p = spec.params
         if p.qps != "programmable":
             return super().formal_reference(spec)
-        from ..formal import Reference, multiplier_bits
+        from ..verify.formal import Reference, multiplier_bits
         A, B = OPTIONS[p.universal_set]
         F = _F(p.universal_set)
         ba, bb = select_bits(A), select_bits(B)

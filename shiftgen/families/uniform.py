@@ -54,7 +54,7 @@ class Uniform(Family):
         W = spec.pe.weight_bits
         if W <= self.CASE_TABLE_BITS:
             return super().formal_reference(spec)
-        from ..formal import Reference
+        from ..verify.formal import Reference
         return Reference(logic="  always @* m = w;", m_bits=W)
 
     def quantize(self, spec, weights, alpha=None):

@@ -7,7 +7,7 @@ and ``acc``. On each rising edge with ``en`` set,
 
 With ``assertions=True`` the PE also carries Amaranth ``Assert`` statements
 stating its invariants (the product's range, and each family's structural
-facts); :func:`shiftgen.invariants.prove_invariants` proves them. They are
+facts); :func:`shiftgen.verify.invariants.prove_invariants` proves them. They are
 off by default, so the exported Verilog and the synthesis figures never see
 them.
 """

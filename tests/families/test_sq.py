@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from shiftgen.errors import SpecError
-from shiftgen.export import export
-from shiftgen.formal import prove
+from shiftgen.export.verilog import export
+from shiftgen.verify.formal import prove
 from shiftgen.golden import mac_run
-from shiftgen.sim import random_stimulus, simulate
+from shiftgen.verify.amaranth_pe import random_stimulus, simulate
 from shiftgen.spec import load_spec, parse_spec
 
 

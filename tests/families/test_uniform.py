@@ -102,9 +102,9 @@ def test_codebook_is_the_code_as_twos_complement(bits):
 
 @pytest.mark.parametrize("bits", [12, 16])
 def test_wide_uniform_pe_is_proved(bits, tmp_path):
-    from shiftgen.export import export
-    from shiftgen.formal import prove
-    from shiftgen.mutants import make_mutants
+    from shiftgen.export.verilog import export
+    from shiftgen.verify.formal import prove
+    from shiftgen.verify.mutants import make_mutants
     spec = parse_spec(f"name: u{bits}\nfamily: uniform\npe: {{act_bits: 8, "
                       f"weight_bits: {bits}, acc_bits: 40}}\n", path=tmp_path / "u.yaml")
     _, verilog = export(spec, spec.elaborate(), tmp_path)

@@ -74,8 +74,8 @@ def is_large(spec):
 
 def export_design(spec, out_dir):
     """Export ``spec`` as ``shiftgen build`` does; ``{file name: sha256}``."""
-    from shiftgen.array_export import export_array
-    from shiftgen.export import export
+    from shiftgen.export.array import export_array
+    from shiftgen.export.verilog import export
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     export(spec, spec.elaborate(), out_dir)

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import yaml
 
-from .errors import SpecError
+from ..errors import SpecError
 from .schema import FieldError, load_section, option, show, show_key
 
-__all__ = ["PEConfig", "ArrayConfig", "Spec", "load_spec", "parse_spec"]
+__all__ = ["PEConfig", "ArrayConfig", "Spec", "VERILOG_KEYWORDS", "load_spec", "parse_spec"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Verilog-2005 (IEEE 1364-2005 Annex B) and SystemVerilog (IEEE 1800-2017 Annex B)
 # keywords: not usable as a module name, so the Verilog reads in either language
 # (Yosys would write 'logic' as the escaped identifier \logic).
-_VERILOG_KEYWORDS = frozenset("""
+VERILOG_KEYWORDS = frozenset("""
     always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config
     deassign default defparam design disable edge else end endcase endconfig endfunction
     endgenerate endmodule endprimitive endspecify endtable endtask event for force forever
@@ -56,7 +56,7 @@ def _field_max(cls, name):
 
 def _valid_name(name):
     return isinstance(name, str) and bool(_IDENTIFIER.match(name)) \
-        and name not in _VERILOG_KEYWORDS
+        and name not in VERILOG_KEYWORDS
 _TOP_FIELDS = ("name", "family", "pe", "params", "array")
 
 
@@ -248,7 +248,7 @@ def parse_spec(text, *, path):
             raise SpecError(path, show_key(key),
                             f"unknown field; allowed fields: {', '.join(_TOP_FIELDS)}")
 
-    from .families import FAMILIES
+    from ..families import FAMILIES
     if "family" not in doc:
         raise SpecError(path, "family", f"missing; required, one of {', '.join(FAMILIES)}")
     family_name = doc["family"]

@@ -12,7 +12,7 @@ import math
 import reprlib
 from dataclasses import MISSING
 
-from .errors import SpecError
+from ..errors import SpecError
 
 __all__ = ["FieldError", "option", "load_section", "describe", "show", "show_key"]
 

@@ -1,5 +1,5 @@
-"""Run the cocotb tests of :mod:`shiftgen.cocotb_pe` (a PE) and
-:mod:`shiftgen.cocotb_array` (a MAC array) on Icarus or Verilator."""
+"""Run the cocotb tests of :mod:`shiftgen.verify.cocotb_pe` (a PE) and
+:mod:`shiftgen.verify.cocotb_array` (a MAC array) on Icarus or Verilator."""
 
 import json
 import os
@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import ToolError
+from ..errors import ToolError
 
 __all__ = ["SIMULATORS", "available", "run_cocotb", "run_cocotb_array"]
 
@@ -62,7 +62,7 @@ def _run_tests(runner, simulator, top, test_module, build_dir, test_dir, env):
 
 def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
                random_steps=4000, exhaustive=True, seed=1,
-               test_module="shiftgen.cocotb_pe", test_dir=None):
+               test_module="shiftgen.verify.cocotb_pe", test_dir=None):
     """Run the PE's cocotb tests on ``verilog_path``.
 
     Parameters
@@ -153,9 +153,9 @@ VERILATOR_ARRAY_ARGS = ("-Wno-PINMISSING", "--output-split", "0",
 
 def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=0,
                      build_args=()):
-    """Run :mod:`shiftgen.cocotb_array` on an exported array.
+    """Run :mod:`shiftgen.verify.cocotb_array` on an exported array.
 
-    The Verilog comes from :func:`~shiftgen.array_export.export_array`.
+    The Verilog comes from :func:`~shiftgen.export.array.export_array`.
 
     Parameters
     ----------
@@ -165,7 +165,7 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
     verilog_path : pathlib.Path
         The combined Verilog (cell and ``<name>_array`` top).
     jobs : list of (numpy.ndarray, numpy.ndarray)
-        ``(W, X)`` per matrix, as for :func:`shiftgen.array_sim.schedule`.
+        ``(W, X)`` per matrix, as for :func:`shiftgen.verify.schedule.schedule`.
     simulator : str
         ``icarus`` or ``verilator``.
     work_dir : pathlib.Path, optional
@@ -192,9 +192,9 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
     ValueError
         If ``spec`` has no array section or ``spec.path`` holds another spec.
     """
-    from .array_export import array_name
+    from ..export.array import array_name
     from .cocotb_array import save_jobs
-    from .spec import load_spec
+    from ..spec import load_spec
 
     if spec.array is None:
         raise ValueError(f"Spec must have an array section, not {spec.array!r}")
@@ -236,7 +236,7 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
             "SHIFTGEN_SUMMARY": str(summary),
             "SHIFTGEN_GAP": str(gap),
         }
-        n_tests, n_failed = _run_tests(runner, simulator, top, "shiftgen.cocotb_array",
+        n_tests, n_failed = _run_tests(runner, simulator, top, "shiftgen.verify.cocotb_array",
                                        build_dir, build_dir, env)
         data = json.loads(summary.read_text()) if summary.exists() else {}
         ok = n_tests > 0 and n_failed == 0 and bool(data) and data["mismatches"] == 0

@@ -27,8 +27,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from . import __version__
-from .synth import TARGETS
+from .. import __version__
+from .pe import TARGETS
 
 __all__ = ["DEFAULT_PART", "PAPER_PARTS", "core_version", "recipe_scripts", "booth_choice",
            "write_flow_files", "write_yosys_scripts"]
@@ -68,7 +68,7 @@ def core_version(version=__version__):
 
 
 def booth_choice(targets):
-    """Which target's winning candidate used ``booth``, from :func:`shiftgen.synth.synthesize`.
+    """Which target's winning candidate used ``booth``, from :func:`shiftgen.synth.pe.synthesize`.
 
     Parameters
     ----------
@@ -87,8 +87,8 @@ def recipe_scripts(verilog_files, top, booth=False, targets=tuple(TARGETS), *, l
                    flatten=True, depth=True):
     """The Yosys scripts shiftgen runs for each target, for ``write_flow_files(recipes=...)``.
 
-    The synthesis commands come from :data:`shiftgen.synth.TARGETS`, the very
-    builders :func:`shiftgen.synth.synthesize` uses. Around them: the reads
+    The synthesis commands come from :data:`shiftgen.synth.pe.TARGETS`, the very
+    builders :func:`shiftgen.synth.pe.synthesize` uses. Around them: the reads
     (``libs`` as black boxes with ``read_verilog -lib``, as the array's top
     is synthesized, then ``verilog_files``), and at the end ``stat``
     (printed) and its JSON form in ``stat_<top>_<target>.json``.

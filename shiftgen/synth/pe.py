@@ -8,7 +8,7 @@ target reports its best candidate by its figure of merit and lists every
 candidate, so a ratio against a multiplier baseline is never flattered by a
 weak recipe. The mapped netlist of each target's best candidate can be kept
 (``write_verilog -noattr``, :func:`netlist_name`) so that
-:func:`shiftgen.formal.prove` can check it against the spec.
+:func:`shiftgen.verify.formal.prove` can check it against the spec.
 """
 
 import json
@@ -16,7 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .yosys import find_yosys, parallel_map
+from ..tools.yosys import find_yosys, parallel_map
 
 __all__ = ["TARGETS", "netlist_name", "synthesize"]
 

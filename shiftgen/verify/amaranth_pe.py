@@ -4,7 +4,7 @@ import numpy as np
 from amaranth.hdl import ClockDomain, Module, Value
 from amaranth.sim import Simulator
 
-from .golden import mac_run
+from ..golden import mac_run
 
 __all__ = ["simulate", "exhaustive_stimulus", "random_stimulus", "Stimulus"]
 

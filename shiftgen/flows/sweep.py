@@ -1,7 +1,7 @@
 """``shiftgen sweep GRID.yaml``: build and synthesize a grid of specs, in parallel, with a cache.
 
 A grid file expands into PE specs (families x widths x parameters). Each
-point is built (:func:`shiftgen.build.build`: export, Amaranth-simulator
+point is built (:func:`shiftgen.flows.build.build`: export, Amaranth-simulator
 check, Yosys ``xilinx7`` and ``generic`` synthesis) and its family quantizer
 is scored on seeded weights. Points run in a local process pool, or on a Dask
 distributed cluster (``--scheduler ADDRESS``); both run the one task
@@ -65,7 +65,7 @@ Per point: Yosys ``xilinx7`` LUT, FF, CARRY4 (and LUT1..6, MUXF7/8), the
 ``generic`` gate count (flip-flops included) and logic depth, the product
 width, the Amaranth-simulator check, and the SNR in dB of the family's
 quantizer on the grid's weights at the scale
-:func:`shiftgen.plots.quantize_scaled` chooses for them: ``max|W|`` (uniform,
+:func:`shiftgen.reports.plots.quantize_scaled` chooses for them: ``max|W|`` (uniform,
 pot), PreConvert (ausn), the L2 fit of seed 003 eqs. 8-10 (apot, sq, after
 the QPS fit) and the least-squares ``alpha`` on a log grid (jlq, whose
 ``alpha`` is otherwise a fixed 1). A point that fails (a tool error, a
@@ -110,8 +110,8 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
-from .errors import InputError, ShiftgenError, SpecError, ToolError
+from .. import __version__
+from ..errors import InputError, ShiftgenError, SpecError, ToolError
 
 __all__ = ["Grid", "Point", "load_grid", "parse_grid", "point_key", "make_weights",
            "run_point", "run_sweep", "comparable", "to_csv", "to_markdown", "to_json",
@@ -122,7 +122,7 @@ _ENTRY_FIELDS = ("name", "family", "pe", "params", "grid", "skip_invalid")
 _WEIGHT_FIELDS = ("distribution", "count", "seed")
 #: The ``weights`` of a grid that has none.
 DEFAULT_WEIGHTS = {"distribution": "normal", "count": 4096, "seed": 0}
-#: ``weights.distribution`` -> the name :func:`shiftgen.plots.gaussian_weights` takes.
+#: ``weights.distribution`` -> the name :func:`shiftgen.reports.plots.gaussian_weights` takes.
 _DISTRIBUTIONS = {"normal": "gaussian", "laplace": "laplace"}
 _COUNT_RANGE = (16, 1 << 20)
 _SEED_RANGE = (0, (1 << 32) - 1)
@@ -197,13 +197,13 @@ class Grid:
 
 def load_grid(path):
     """Read and expand a grid file; raises :class:`SpecError` (exit 2) if it is bad."""
-    from .spec import read_input
+    from ..spec import read_input
     path = Path(path)
     return parse_grid(read_input(path, "grid file"), path=path)
 
 
 def _show(value):
-    from .schema import show
+    from ..spec.schema import show
     if isinstance(value, list):
         return "[" + ", ".join(_show(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -212,7 +212,7 @@ def _show(value):
 
 
 def _load_yaml(text, path):
-    from .spec import _UniqueKeyLoader
+    from ..spec.config import _UniqueKeyLoader
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as e:
@@ -255,13 +255,13 @@ def _bool(path, field, value):
 
 
 def _section_fields(family, section):
-    from .spec import PEConfig
+    from ..spec import PEConfig
     cls = PEConfig if section == "pe" else family.Params
     return {f.name: f for f in dataclasses.fields(cls) if f.init}
 
 
 def _check_field(path, where, field, value):
-    from .schema import _check_value, describe
+    from ..spec.schema import _check_value, describe
     if not _check_value(field.metadata, value):
         raise SpecError(path, where, f"must be {describe(field.metadata)}, not {_show(value)}")
 
@@ -302,7 +302,7 @@ def _fits_qps(doc):
 
 def _with_placeholder_qps(doc):
     """``doc`` with the largest points of its universal set as QPS (checks acc_bits for any fit)."""
-    from .families.sq_search import universal_set
+    from ..families.sq_search import universal_set
     params = doc.get("params") or {}
     option = params.get("universal_set", 5)
     n = 1 << (doc["pe"]["weight_bits"] - 1)
@@ -329,8 +329,8 @@ def _canonical(spec, fitted):
 
 
 def _expand_entry(path, index, entry, skip_default):
-    from .families import FAMILIES
-    from .spec import parse_spec
+    from ..families import FAMILIES
+    from ..spec import parse_spec
 
     where = f"points[{index}]"
     if not isinstance(entry, dict):
@@ -499,7 +499,7 @@ def point_key(point, weights, yosys_version):
 
 def make_weights(weights_cfg):
     """The seeded weights of a grid's ``weights`` settings."""
-    from .plots import gaussian_weights
+    from ..reports.plots import gaussian_weights
     return gaussian_weights(weights_cfg["count"], weights_cfg["seed"],
                             _DISTRIBUTIONS[weights_cfg["distribution"]])
 
@@ -518,8 +518,8 @@ def _work_dir(work_root):
 
 def _task(spec_text, weights_cfg, work_root):
     from .build import build, report_failures
-    from .plots import quantize_scaled, snr_db
-    from .spec import parse_spec
+    from ..reports.plots import quantize_scaled, snr_db
+    from ..spec import parse_spec
 
     start = time.monotonic()
     timing = {}
@@ -682,14 +682,14 @@ def _read_cache(path, key):
 
 
 def _sort_key(p):
-    from .families import FAMILIES
+    from ..families import FAMILIES
     order = list(FAMILIES)
     fam = p["family"]
     return (order.index(fam) if fam in order else len(order), fam, p["weight_bits"], p["name"])
 
 
 def _assemble(grid, points, entries, run):
-    from .plots import pareto_front
+    from ..reports.plots import pareto_front
     rows = []
     timings = {}
     for p in points:
@@ -805,7 +805,7 @@ def to_markdown(doc):
 
 
 def _write_outputs(out, doc, points_for_plot):
-    from .plots import pareto_plot
+    from ..reports.plots import pareto_plot
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".sweep-partial-", dir=out))
     try:
@@ -844,7 +844,7 @@ def run_sweep(grid, out=None, *, jobs=2, scheduler=None, progress=None):
     ToolError
         If a point fails (the others stay cached) or the scheduler is unreachable.
     """
-    from .yosys import find_yosys
+    from ..tools.yosys import find_yosys
     say = progress or (lambda event: None)
     start = time.monotonic()
     out = Path(out) if out is not None else Path("build") / "sweep" / grid.name

@@ -2,11 +2,11 @@
 
 The array top instantiates the cell by name ``R x C`` times, so the file
 holds two modules (three with a shared decoder inlined in the top) and
-synthesis can map the cell once (:mod:`shiftgen.array_synth`).
+synthesis can map the cell once (:mod:`shiftgen.synth.array`).
 """
 
-from .export import export
-from .hdl.array import WeightStationaryArray
+from .verilog import export
+from ..hdl.array import WeightStationaryArray
 
 __all__ = ["array_name", "export_array"]
 

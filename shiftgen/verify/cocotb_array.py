@@ -1,12 +1,12 @@
 """cocotb test of an exported MAC array, generic over its spec.
 
-Drives exactly :func:`shiftgen.array_sim.schedule` (the per-cycle port values
+Drives exactly :func:`shiftgen.verify.schedule.schedule` (the per-cycle port values
 the Amaranth simulator also gets), one clock edge per cycle, and compares
 the collected outputs with :func:`shiftgen.golden.matmul`. With two or more
 jobs the array reloads its weights between matrices (the schedule loads the
 next matrix once the previous outputs have drained).
 
-Environment (set by :func:`shiftgen.hdl_sim.run_cocotb_array`):
+Environment (set by :func:`shiftgen.verify.cocotb_runner.run_cocotb_array`):
 ``SHIFTGEN_SPEC`` (spec file with an ``array`` section), ``SHIFTGEN_JOBS``
 (an ``.npz`` holding ``w0, x0, w1, x1, ...``: weight codes ``(R, C)`` and
 activation inputs ``(N, R)`` per job), ``SHIFTGEN_SUMMARY`` (where to write
@@ -25,10 +25,10 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
-from .array_sim import collect, schedule, setup_writes
-from .golden import matmul
-from .hdl.array import psum_bits
-from .spec import load_spec
+from .schedule import collect, schedule, setup_writes
+from ..golden import matmul
+from ..hdl.array import psum_bits
+from ..spec import load_spec
 
 __all__ = ["load_jobs", "save_jobs", "array_matmul"]
 

@@ -5,7 +5,7 @@ flattened 32 x 32 PoT array: 155 s, 1.1 GB), so the array is reported
 hierarchically by default (:data:`METHOD`):
 
 - the cell module ``<name>_cell`` is synthesized once, alone, with the PE's
-  recipes and candidate choice (:mod:`shiftgen.synth`: ``booth`` is a
+  recipes and candidate choice (:mod:`shiftgen.synth.pe`: ``booth`` is a
   candidate when the cell multiplies, the best by merit is kept);
 - the top ``<name>_array`` is synthesized once with the cell read as a black
   box (``read_verilog -lib``) and without ``-flatten``, which maps only the
@@ -45,10 +45,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from .array_export import export_array
-from .errors import ToolError
-from .synth import _best, _has_multiplier, _run_candidate
-from .yosys import find_yosys, parallel_map
+from ..export.array import export_array
+from ..errors import ToolError
+from .pe import _best, _has_multiplier, _run_candidate
+from ..tools.yosys import find_yosys, parallel_map
 
 __all__ = ["METHOD", "EDGE_METHOD", "FLAT_METHOD", "TOTAL_KEYS", "edge_contexts",
            "synthesize_array", "compare"]
@@ -163,7 +163,7 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
         the Yosys work directories are made (and removed) inside it, since
         YoWASP sees only the current directory tree.
     exported : dict, optional
-        :func:`~shiftgen.array_export.export_array` output for ``spec``.
+        :func:`~shiftgen.export.array.export_array` output for ``spec``.
     targets : iterable of str
     flatten : bool
         Synthesize the combined file flattened instead (slow on large arrays:

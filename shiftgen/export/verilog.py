@@ -16,7 +16,7 @@ import json
 
 from amaranth.back import rtlil
 
-from .yosys import find_yosys
+from ..tools.yosys import find_yosys
 
 __all__ = ["export", "legalize"]
 

@@ -22,9 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .codebook import signed_bits
-from .errors import ToolError
-from .yosys import find_yosys
+from ..codebook import signed_bits
+from ..errors import ToolError
+from ..tools.yosys import find_yosys
 
 __all__ = ["Reference", "codebook_reference", "codebook_multiplier", "multiplier_bits",
            "reference_verilog", "prove", "parse_counterexample", "format_counterexample"]

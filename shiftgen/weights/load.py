@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["MAX_MAGNITUDE", "MIN_PEAK", "check_values", "load_weights"]
 

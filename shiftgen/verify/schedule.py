@@ -2,7 +2,7 @@
 
 :func:`schedule` turns jobs (a weight matrix and the activation vectors to
 multiply by it) into per-cycle port values, the same for the Amaranth
-simulator (:func:`simulate_array`) and cocotb (:mod:`shiftgen.cocotb_array`);
+simulator (:func:`simulate_array`) and cocotb (:mod:`shiftgen.verify.cocotb_array`);
 :func:`collect` reads the results back by ``y_valid``.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 from amaranth.hdl import ClockDomain, Module, Value
 from amaranth.sim import Simulator
 
-from .hdl.array import WeightStationaryArray
+from ..hdl.array import WeightStationaryArray
 
 __all__ = ["pack_row", "schedule", "collect", "simulate_array", "random_jobs", "setup_writes"]
 

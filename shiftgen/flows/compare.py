@@ -3,7 +3,7 @@
 The paper figures live in ``shiftgen/data/paper_figures.yaml`` (one row per
 design of seed 002 Table 10, seed 004 Table VIII and seed 001 Table 4, each
 with its seed file, table and row). :func:`run_compare` builds each row's
-spec once (:func:`shiftgen.build.build`, Yosys ``xilinx7`` and ``generic``),
+spec once (:func:`shiftgen.flows.build.build`, Yosys ``xilinx7`` and ``generic``),
 plus a few more PE specs for the Pareto plot, in a pool of processes, and
 writes to ``out_dir``:
 
@@ -12,7 +12,7 @@ writes to ``out_dir``:
 - ``compare.csv``: one line per design (figures, ratios to its baseline);
 - ``compare.md``: one table per paper table;
 - ``plots/``: levels per family, LUT and FF per design, LUT against SNR
-  (:mod:`shiftgen.plots`);
+  (:mod:`shiftgen.reports.plots`);
 - ``builds/<name>/``: the build directories. A build is reused when its
   ``compare_key.json`` matches the spec text and shiftgen version (unless
   ``force``);
@@ -41,8 +41,8 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
-from .errors import InputError, ShiftgenError, VerificationError
+from .. import __version__
+from ..errors import InputError, ShiftgenError, VerificationError
 
 __all__ = ["DATA_FILE", "EXTRA_PE_SPECS", "METRICS", "load_figures", "spec_key",
            "summarize_report", "compute_rows", "pareto_points", "to_csv", "to_markdown",
@@ -150,7 +150,7 @@ def repo_root():
     The repository holding the package when it has ``specs/`` (an editable
     install), else the current directory.
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     return root if (root / "specs").is_dir() else Path.cwd()
 
 
@@ -177,7 +177,7 @@ def _job_for(spec_rel, array, root):
 def _derived_text(text, path, array):
     """Spec text of the PE of ``text`` as an ``array`` (``{rows, cols}``), named
     ``<name>_<R>x<C>``."""
-    from .spec import parse_spec
+    from ..spec import parse_spec
     spec = parse_spec(text, path=path)
     doc = yaml.safe_load(text)
     doc["name"] = f"{spec.name}_{array['rows']}x{array['cols']}"
@@ -189,7 +189,7 @@ def _derived_text(text, path, array):
 
 def _spec_from(text, path, array):
     """The spec of ``text``; with ``array``, its PE as an array, named ``<name>_<R>x<C>``."""
-    from .spec import parse_spec
+    from ..spec import parse_spec
     if array is None:
         return parse_spec(text, path=path)
     return parse_spec(_derived_text(text, path, array), path=path)
@@ -225,7 +225,7 @@ def _build_job(job, events=None):
     if not cached:
         keyed = {}
         say("build")
-        from .spec import load_spec
+        from ..spec import load_spec
         # An array made from a PE spec is built from the spec file written for it, since
         # the cocotb array test loads the spec from its file.
         spec = load_spec(job.get("build_spec") or job["spec_path"])
@@ -252,11 +252,11 @@ def _build_job(job, events=None):
 
 
 def _area(verilog, top, work_dir):
-    """OSU 0.18 um area from :mod:`shiftgen.asic`, or why there is none (never raises)."""
+    """OSU 0.18 um area from :mod:`shiftgen.synth.asic`, or why there is none (never raises)."""
     try:
-        from .asic import asic_area
+        from ..synth.asic import asic_area
     except ImportError:
-        return {"area_um2": None, "reason": "n/a: shiftgen.asic not available"}
+        return {"area_um2": None, "reason": "n/a: shiftgen.synth.asic not available"}
     try:
         res = dict(asic_area(verilog, top, work_dir=work_dir))
     except Exception as e:  # noqa: BLE001 - the column says why; the comparison goes on
@@ -356,8 +356,8 @@ def compute_rows(figures, ours_by_name, names):
 
 def pareto_points(jobs, ours_by_name, weights):
     """``{"label", "family", "bits", "lut", "ff", "snr_db", "scale", "spec"}`` per PE build."""
-    from .plots import quantize_scaled, snr_db
-    from .spec import load_spec
+    from ..reports.plots import quantize_scaled, snr_db
+    from ..spec import load_spec
     points = []
     for job in jobs:
         if job["kind"] != "pe":
@@ -475,7 +475,7 @@ def to_markdown(doc):
         lines += [""]
     pts = doc.get("pareto") or []
     if pts:
-        from .plots import pareto_front
+        from ..reports.plots import pareto_front
         valid = [p for p in pts if p["lut"] is not None and p["snr_db"] is not None]
         front = {valid[i]["label"] for i in pareto_front(valid)}
         lines += ["## LUT against quantization SNR (PEs)", "",
@@ -607,8 +607,8 @@ def _tools(reports):
 
 
 def _recipes():
-    from .array_synth import EDGE_METHOD
-    from .synth import GENERIC_GATES
+    from ..synth.array import EDGE_METHOD
+    from ..synth.pe import GENERIC_GATES
     return {
         "xilinx7": "synth_xilinx -flatten -nodsp -noiopad -noclkbuf (out of context, no DSP); "
                    "a design that multiplies also runs proc; opt; wreduce; booth first and "
@@ -616,7 +616,7 @@ def _recipes():
         "generic": f"synth -flatten (-booth as a candidate), abc -g {GENERIC_GATES}; "
                    "depth: ltp -noff (gates on the longest path)",
         "array": EDGE_METHOD,
-        "area": f"shiftgen.asic.asic_area ({_OSU} liberty), PEs only",
+        "area": f"shiftgen.synth.asic.asic_area ({_OSU} liberty), PEs only",
     }
 
 
@@ -672,7 +672,7 @@ def run_compare(out_dir="build/compare", *, tables=None, extra=None, jobs=2, for
     force : bool
         Rebuild even when ``builds/<name>`` matches the spec.
     area : bool
-        Ask :mod:`shiftgen.asic` for the OSU 0.18 um area of each PE.
+        Ask :mod:`shiftgen.synth.asic` for the OSU 0.18 um area of each PE.
     progress : callable, optional
         Called with an event dict: ``{"event": "plan", "total", "names"}``,
         ``{"event": "stage", "name", "msg"}``, ``{"event": "done", "name",
@@ -710,7 +710,7 @@ def run_compare(out_dir="build/compare", *, tables=None, extra=None, jobs=2, for
     rows = compute_rows(figures, ours, names)
 
     say({"event": "phase", "msg": "SNR and plots"})
-    from .plots import gaussian_weights
+    from ..reports.plots import gaussian_weights
     weights = gaussian_weights(WEIGHTS_N, WEIGHTS_SEED)
     points = pareto_points(job_list, ours, weights)
     plots = _plots(out_dir / "plots", figures, rows, job_list, points, weights, out_dir)
@@ -811,8 +811,8 @@ def _drain(events, say):
 
 def _plots(plot_dir, figures, rows, job_list, points, weights, out_dir):
     """Levels per family, resources, Pareto; ``{relative png path: description}``."""
-    from .plots import levels, levels_plot, pareto_plot, quantize_scaled, resources_plot
-    from .spec import load_spec
+    from ..reports.plots import levels, levels_plot, pareto_plot, quantize_scaled, resources_plot
+    from ..spec import load_spec
     written = {}
 
     def rel(path):

@@ -17,7 +17,7 @@ in a generator or a hand edit would:
 A family without a shifter (the uniform multiplier) has no ``shift`` mutant.
 The mutation is made on the Yosys JSON netlist of the exported Verilog after
 ``proc`` and written back as Verilog with the same module and ports, so every
-checker (:func:`shiftgen.formal.prove`, cocotb) runs on it unchanged.
+checker (:func:`shiftgen.verify.formal.prove`, cocotb) runs on it unchanged.
 """
 
 import json
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from amaranth.lib import data
 
-from .yosys import find_yosys
+from ..tools.yosys import find_yosys
 
 __all__ = ["KINDS", "weight_sign_bit", "make_mutants"]
 

@@ -5,7 +5,7 @@ import platform
 
 import amaranth
 
-from . import __version__
+from .. import __version__
 
 __all__ = ["dumps", "make_report", "report_markdown", "summary_table"]
 
@@ -22,7 +22,7 @@ def make_report(spec, yosys, synthesis, verification):
     yosys : Yosys
         The Yosys that produced the figures (its version is recorded).
     synthesis : dict
-        :func:`shiftgen.synth.synthesize` output.
+        :func:`shiftgen.synth.pe.synthesize` output.
     verification : dict
         Check name -> result dict.
     """

@@ -5,7 +5,7 @@ Icarus or Verilator: every (activation, weight code) pair as one step, and
 random sequences with ``en`` toggling, resets and wrap-around, all compared
 with the golden model (:mod:`shiftgen.golden`) fed from ``codebook.json``.
 
-Environment (set by :func:`shiftgen.hdl_sim.run_cocotb`):
+Environment (set by :func:`shiftgen.verify.cocotb_runner.run_cocotb`):
 ``SHIFTGEN_SPEC`` (spec file), ``SHIFTGEN_CODEBOOK`` (``codebook.json``),
 ``SHIFTGEN_SUMMARY`` (where to write the counts as JSON),
 ``SHIFTGEN_RANDOM_STEPS`` and ``SHIFTGEN_EXHAUSTIVE`` (``0`` to skip).
@@ -20,10 +20,10 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
-from .codebook import Codebook
-from .golden import mac_run
-from .sim import Stimulus, exhaustive_stimulus, random_stimulus
-from .spec import load_spec
+from ..codebook import Codebook
+from ..golden import mac_run
+from .amaranth_pe import Stimulus, exhaustive_stimulus, random_stimulus
+from ..spec import load_spec
 
 __all__ = ["pe_exhaustive", "pe_random", "pe_reload"]
 

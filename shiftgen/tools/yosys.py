@@ -13,7 +13,7 @@ import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from .errors import ToolError
+from ..errors import ToolError
 
 __all__ = ["Yosys", "find_yosys", "kill_running", "parallel_map"]
 

@@ -14,14 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import ShiftgenError
-from .export import export
-from .formal import prove
-from .hdl_sim import SIMULATORS, available, run_cocotb
-from .report import dumps, make_report, report_markdown
-from .sim import exhaustive_stimulus, random_stimulus, simulate
-from .synth import synthesize
-from .yosys import find_yosys
+from ..errors import ShiftgenError
+from ..export.verilog import export
+from ..verify.formal import prove
+from ..verify.cocotb_runner import SIMULATORS, available, run_cocotb
+from ..reports.build_report import dumps, make_report, report_markdown
+from ..verify.amaranth_pe import exhaustive_stimulus, random_stimulus, simulate
+from ..synth.pe import synthesize
+from ..tools.yosys import find_yosys
 
 __all__ = ["EXHAUSTIVE_LIMIT", "check_simulator", "check_array_simulator", "build", "verify_rtl",
            "failures", "report_failures"]
@@ -73,8 +73,8 @@ def check_array_simulator(spec, vectors=ARRAY_VECTORS, seed=1):
     the largest multiplier and extreme activations, which reach the partial
     sums' range.
     """
-    from .array_sim import random_jobs, simulate_array
-    from .golden import matmul
+    from ..verify.schedule import random_jobs, simulate_array
+    from ..golden import matmul
     jobs = random_jobs(spec, 2, vectors, seed=seed)
     got = simulate_array(spec, jobs)
     cases = mismatches = 0
@@ -88,8 +88,8 @@ def check_array_simulator(spec, vectors=ARRAY_VECTORS, seed=1):
 
 def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
     """Export, check and synthesize the spec's array; returns its report section."""
-    from .array_export import export_array
-    from .hdl.array import psum_bits
+    from ..export.array import export_array
+    from ..hdl.array import psum_bits
     cfg = spec.array
     say(f"array {cfg.rows} x {cfg.cols}: export")
     exported = export_array(spec, tmp)
@@ -98,8 +98,8 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
                "latency": f"R + c = {cfg.rows} + c cycles for column c",
                "verilog": exported["verilog"].name, "top": exported["top_name"],
                "cell": exported["cell_name"]}
-    from .array_sim import random_jobs
-    from .hdl_sim import run_cocotb_array
+    from ..verify.schedule import random_jobs
+    from ..verify.cocotb_runner import run_cocotb_array
     jobs = random_jobs(spec, 2, ARRAY_VECTORS, seed=2)
     checks = {}
     # The Amaranth simulator elaborates every cell in Python: fine up to 16 x 16,
@@ -121,12 +121,12 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
                     spec, exported["verilog"], jobs, simulator, work_dir=Path(work))
     section["verification"] = checks
     if synth:
-        from .array_synth import synthesize_array
+        from ..synth.array import synthesize_array
         say("array: hierarchical synthesis (cell in its edge contexts)")
         # Edge contexts: the cell alone maps worse than in the array (ABC9 on
         # some APoT/AUSN cells: +19..27 % LUT), and the edges optimize.
         section["targets"] = synthesize_array(spec, tmp, exported=exported, edges=True)
-    from .flow_files import recipe_scripts, write_flow_files, write_yosys_scripts
+    from ..synth.flow_files import recipe_scripts, write_flow_files, write_yosys_scripts
     top = exported["top_name"]
     write_flow_files(tmp, name=top, top=top, verilog_files=[exported["verilog"].name],
                      part=part, lint_waivers=("DECLFILENAME", "PINMISSING"), prefix="array_",
@@ -229,7 +229,7 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
         Called with a short message before each stage.
     part : str, optional
         FPGA part for the Vivado script (default
-        :data:`shiftgen.flow_files.DEFAULT_PART`).
+        :data:`shiftgen.synth.flow_files.DEFAULT_PART`).
 
     Returns
     -------
@@ -238,7 +238,7 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
         directory is ``out_root/<name>``, or ``out_root/<name>.failed`` when a
         check failed (:func:`report_failures`); an earlier ``<name>`` stays.
     """
-    from .flow_files import DEFAULT_PART
+    from ..synth.flow_files import DEFAULT_PART
     say = progress or (lambda msg: None)
     part = part or DEFAULT_PART
     out_root = Path(out_root)
@@ -284,7 +284,7 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
             verification.update(_prove_netlists(spec, synthesis, tmp))
             times["verify"] += time.monotonic() - t4
 
-        from .flow_files import booth_choice, recipe_scripts, write_flow_files
+        from ..synth.flow_files import booth_choice, recipe_scripts, write_flow_files
         files = [verilog.name]
         write_flow_files(tmp, name=spec.name, top=spec.name, verilog_files=files, part=part,
                          description=f"{spec.name}: shift-based MAC PE generated by shiftgen",

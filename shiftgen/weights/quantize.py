@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
-from .weights import check_values, load_weights
+from ..errors import InputError
+from .load import check_values, load_weights
 
 __all__ = ["OUTPUT_FILES", "QuantizedMatrix", "check_matrix", "default_out_dir", "error_stats",
            "hex_digits", "load_matrix", "quantize_matrix", "read_hex", "weights_doc",
@@ -77,7 +77,7 @@ def check_matrix(weights, spec=None, where="weights"):
     ------
     InputError
         If the weights are not a 2-D, non-empty, finite floating-point array
-        of magnitudes :func:`~shiftgen.weights.check_values` accepts, or do
+        of magnitudes :func:`~shiftgen.weights.load.check_values` accepts, or do
         not fit the spec's array.
     """
     if not isinstance(weights, np.ndarray):
