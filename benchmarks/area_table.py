@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from shiftgen.synth.asic import asic_area, find_liberty
+from shiftgen.synth.asic import asic_area
+from shiftgen.synth.liberty import find_liberty
 from shiftgen.export.verilog import export
 from shiftgen.spec import load_spec
 from shiftgen.tools.yosys import find_yosys

@@ -3,7 +3,7 @@
 The command the README's install line runs; the code is :mod:`shiftgen.synth.liberty`.
 """
 
-from .synth.asic import main
+from .synth.liberty import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

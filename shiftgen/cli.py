@@ -237,6 +237,7 @@ def _fit(args):
     import yaml
 
     from .errors import InputError
+    from .files import write_text
     from .spec import load_spec, parse_spec
     from .weights.load import load_weights
 
@@ -263,10 +264,7 @@ def _fit(args):
               f"loss {summary['loss']:.6g}.\n")
     text = header + yaml.safe_dump(doc, sort_keys=False, default_flow_style=None)
     parse_spec(text, path=out)  # what we write must load
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial")
-    tmp.write_text(text)
-    tmp.replace(out)
+    write_text(out, text)
     summary["spec"] = str(out)
     summary["seconds"] = round(seconds, 3)
     if args.json:

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from shiftgen.files import recover
 from shiftgen.flows import build as build_mod
 from shiftgen.flows.build import build
 from shiftgen.cli import main
@@ -156,7 +157,7 @@ def test_recover_restores_a_good_build_caught_between_the_two_renames(tmp_path):
     old = tmp_path / f".pot_4bit.old-{dead_pid()}"
     old.mkdir()
     (old / "pot_4bit.v").write_text("good")
-    build_mod._recover(tmp_path, "pot_4bit")
+    recover(tmp_path, "pot_4bit")
     assert (tmp_path / "pot_4bit" / "pot_4bit.v").read_text() == "good"
     assert hidden(tmp_path) == []
 
@@ -168,5 +169,5 @@ def test_recover_leaves_a_live_build_alone(tmp_path):
     dead.mkdir()
     other = tmp_path / f".pot_4bitx.partial-{dead_pid()}-abc"  # another spec's
     other.mkdir()
-    build_mod._recover(tmp_path, "pot_4bit")
+    recover(tmp_path, "pot_4bit")
     assert live.exists() and not dead.exists() and other.exists()

@@ -15,8 +15,10 @@ import re
 import pytest
 
 from shiftgen.verify.formal import needs_cell_models, prove
-from shiftgen.synth.pe import TARGETS, _has_multiplier, _run_candidate, netlist_name, synthesize
-from shiftgen.tools.yosys import parallel_map
+from shiftgen.synth.pe import synthesize
+from shiftgen.synth.recipes import TARGETS, has_multiplier, netlist_name
+from shiftgen.synth.run import run_candidate
+from shiftgen.tools.process import parallel_map
 
 from .support import SPEC_PATHS, shipped_spec
 
@@ -36,7 +38,7 @@ def _default_candidates():
 
 def _all_candidates(spec, verilog):
     """(name, target, booth) of every candidate :func:`synthesize` runs."""
-    booths = (False, True) if _has_multiplier(verilog.read_text()) else (False,)
+    booths = (False, True) if has_multiplier(verilog.read_text()) else (False,)
     return [(spec.name, target, booth) for target in TARGETS for booth in booths]
 
 
@@ -50,7 +52,7 @@ def _netlists(specs, cands, exported, out):
 
     def run(cand):
         name, target, booth = cand
-        return _run_candidate(verilogs[name], name, target, booth, netlist=True)["_netlist"]
+        return run_candidate(verilogs[name], name, target, booth, netlist=True)["_netlist"]
     paths = {}
     for (name, target, booth), text in zip(cands, parallel_map(run, cands, 2)):
         path = out / f"{name}.{target}{'.booth' if booth else ''}.v"

@@ -8,13 +8,13 @@ good one, as evidence. What a killed run (``SIGKILL``, power loss) leaves
 behind is cleared by the next build of the same name.
 """
 
-import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 from ..errors import ShiftgenError
+from ..files import StagedDir, recover
 from ..export.verilog import export
 from ..verify.formal import prove
 from ..verify.cocotb_runner import SIMULATORS, available, run_cocotb
@@ -144,45 +144,6 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
     return section
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
-def _scratch_pid(path, name):
-    """The pid in ``.<name>.partial-<pid>-*`` or ``.<name>.old-<pid>``, else ``None``."""
-    for kind in ("partial", "old"):
-        prefix = f".{name}.{kind}-"
-        if path.name.startswith(prefix):
-            pid = path.name[len(prefix):].split("-", 1)[0]
-            return int(pid) if pid.isdigit() else None
-    return None
-
-
-def _recover(out_root, name):
-    """Clear what a killed build of ``name`` left in ``out_root``.
-
-    A partial directory of a dead process is removed. An ``.old`` directory
-    of a dead process is a good build that was being replaced when the
-    process died: it is put back if nothing took its place, else removed.
-    Scratch of a live process (a concurrent build) is left alone.
-    """
-    final = out_root / name
-    for path in sorted(out_root.glob(f".{name}.*")):
-        pid = _scratch_pid(path, name)
-        if pid is None or _pid_alive(pid):
-            continue
-        if path.name.startswith(f".{name}.old-") and not final.exists():
-            path.rename(final)
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
 def _prove_netlists(spec, synthesis, build_dir):
     """Prove each target's mapped netlist (``<name>.<target>.v``) equal to the spec.
 
@@ -190,22 +151,6 @@ def _prove_netlists(spec, synthesis, build_dir):
     """
     return {f"formal_{target}": prove(spec, Path(build_dir) / res["netlist"])
             for target, res in synthesis.items() if "netlist" in res}
-
-
-def _install(tmp, final):
-    """Move the finished build ``tmp`` to ``final``, replacing an older one.
-
-    Two renames in one directory; were the process killed between them, the
-    older build waits under ``.<name>.old-<pid>`` and :func:`_recover` puts it
-    back.
-    """
-    old = None
-    if final.exists():
-        old = final.parent / f".{final.name}.old-{os.getpid()}"
-        final.rename(old)
-    tmp.rename(final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
@@ -242,15 +187,11 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
     say = progress or (lambda msg: None)
     part = part or DEFAULT_PART
     out_root = Path(out_root)
-    made_root = not out_root.exists()
-    out_root.mkdir(parents=True, exist_ok=True)
-    _recover(out_root, spec.name)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.name}.partial-{os.getpid()}-", dir=out_root))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a build directory is not
+    if out_root.is_dir():
+        recover(out_root, spec.name)
     times = {}
-    try:
+    with StagedDir(out_root / spec.name) as stage:
+        tmp = stage.path
         t1 = time.monotonic()
         say("elaborate and export")
         # Amaranth elaborates inside the RTLIL conversion, so the two are timed together.
@@ -313,15 +254,11 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
         # A build that fails a check never replaces a good one: it is kept
         # beside it as evidence, and a later good build clears it.
         failed = out_root / f"{spec.name}.failed"
-        final = failed if report_failures(report) else out_root / spec.name
-        _install(tmp, final)
-        if final != failed and failed.exists():
-            shutil.rmtree(failed, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if made_root and not any(out_root.iterdir()):
-            out_root.rmdir()
-        raise
+        if report_failures(report):
+            stage.target = failed
+    final = stage.target
+    if final != failed and failed.exists():
+        shutil.rmtree(failed, ignore_errors=True)
     return report, final, times
 
 

@@ -608,7 +608,7 @@ def _tools(reports):
 
 def _recipes():
     from ..synth.array import EDGE_METHOD
-    from ..synth.pe import GENERIC_GATES
+    from ..synth.recipes import GENERIC_GATES
     return {
         "xilinx7": "synth_xilinx -flatten -nodsp -noiopad -noclkbuf (out of context, no DSP); "
                    "a design that multiplies also runs proc; opt; wreduce; booth first and "

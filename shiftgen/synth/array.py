@@ -47,8 +47,10 @@ from pathlib import Path
 
 from ..export.array import export_array
 from ..errors import ToolError
-from .pe import _best, _has_multiplier, _run_candidate
-from ..tools.yosys import find_yosys, parallel_map
+from .recipes import has_multiplier
+from .run import best_candidate, run_candidate
+from ..tools.process import parallel_map
+from ..tools.yosys import find_yosys
 
 __all__ = ["METHOD", "EDGE_METHOD", "FLAT_METHOD", "TOTAL_KEYS", "edge_contexts",
            "synthesize_array", "compare"]
@@ -214,19 +216,19 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
     cell_v, top_v = Path(exported["cell"]), Path(exported["top"])
     cell_name, top_name = exported["cell_name"], exported["top_name"]
     version = find_yosys().version
-    multiplies = _has_multiplier(cell_v.read_text())
+    multiplies = has_multiplier(cell_v.read_text())
 
     # The long top runs go first; the cells fill the other worker.
     runs = []
     if not flatten:
-        runs += [(("top", t, False), _run_candidate, (top_v, top_name, t, False),
+        runs += [(("top", t, False), run_candidate, (top_v, top_name, t, False),
                   {"libs": (cell_v,), "flatten": False, "depth": False}) for t in targets]
     need_cell = not flatten or (booth is None and multiplies)
     if need_cell:
-        runs += [(("cell", t, b), _run_candidate, (cell_v, cell_name, t, b), {})
+        runs += [(("cell", t, b), run_candidate, (cell_v, cell_name, t, b), {})
                  for t in targets for b in ((False, True) if multiplies else (False,))]
     results = _run_all(runs, jobs)
-    cells = {t: _best(t, [r for (kind, tt, _), r in results.items()
+    cells = {t: best_candidate(t, [r for (kind, tt, _), r in results.items()
                           if kind == "cell" and tt == t])
              for t in targets} if need_cell else {}
 
@@ -240,7 +242,7 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
                 choice[t] = bool(booth)
             else:
                 choice[t] = t in cells and "booth" in cells[t]["recipe"]
-        flat = _run_all([(t, _run_candidate, (exported["verilog"], top_name, t, choice[t]), {})
+        flat = _run_all([(t, run_candidate, (exported["verilog"], top_name, t, choice[t]), {})
                          for t in targets], jobs)
         for t in targets:
             res = flat[t]
@@ -263,7 +265,7 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
                 name, text = _wrapper(cell_v.read_text(), cell_name, ctx)
                 path = Path(tmp) / f"{name}.v"
                 path.write_text(text)
-                runs += [((ctx, t), _run_candidate,
+                runs += [((ctx, t), run_candidate,
                           (path, name, t, "booth" in cells[t]["recipe"]), {}) for t in targets]
             ctx_results = _run_all(runs, jobs)
 

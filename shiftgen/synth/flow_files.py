@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .. import __version__
-from .pe import TARGETS
+from .recipes import TARGETS
 
 __all__ = ["DEFAULT_PART", "PAPER_PARTS", "core_version", "recipe_scripts", "booth_choice",
            "write_flow_files", "write_yosys_scripts"]
@@ -87,7 +87,7 @@ def recipe_scripts(verilog_files, top, booth=False, targets=tuple(TARGETS), *, l
                    flatten=True, depth=True):
     """The Yosys scripts shiftgen runs for each target, for ``write_flow_files(recipes=...)``.
 
-    The synthesis commands come from :data:`shiftgen.synth.pe.TARGETS`, the very
+    The synthesis commands come from :data:`shiftgen.synth.recipes.TARGETS`, the very
     builders :func:`shiftgen.synth.pe.synthesize` uses. Around them: the reads
     (``libs`` as black boxes with ``read_verilog -lib``, as the array's top
     is synthesized, then ``verilog_files``), and at the end ``stat``

@@ -9,44 +9,11 @@ YoWASP sees only the current directory tree, so every run happens with
 import functools
 import os
 import shutil
-import subprocess
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import ToolError
+from .process import run
 
-__all__ = ["Yosys", "find_yosys", "kill_running", "parallel_map"]
-
-# Yosys processes of this process, so an interrupt can stop the ones that run
-# in worker threads (parallel synthesis), which a signal does not reach.
-_RUNNING = set()
-_RUNNING_LOCK = threading.Lock()
-
-
-def kill_running():
-    """Kill every Yosys process this process started that is still running."""
-    with _RUNNING_LOCK:
-        running = list(_RUNNING)
-    for proc in running:
-        proc.kill()
-
-
-def parallel_map(fn, items, jobs):
-    """``[fn(x) for x in items]``, ``jobs`` at a time in threads (each runs Yosys).
-
-    On an interrupt (Ctrl-C, SIGTERM) in the calling thread, the Yosys runs of
-    the workers are killed, so the call returns at once instead of waiting for
-    them to finish.
-    """
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(fn, x) for x in items]
-        try:
-            return [f.result() for f in futures]
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            kill_running()
-            raise
+__all__ = ["Yosys", "find_yosys"]
 
 
 class Yosys:
@@ -67,30 +34,11 @@ class Yosys:
         return out.strip().splitlines()[0].split(", Clang")[0].split(" (git")[0]
 
     def _call(self, args, cwd):
-        try:
-            proc = subprocess.Popen([self.command, *args], cwd=cwd, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True)
-        except OSError as e:
-            raise ToolError(f"cannot run {self.command}: {e}") from None
-        with proc:
-            with _RUNNING_LOCK:
-                _RUNNING.add(proc)
-            try:
-                stdout, stderr = proc.communicate()
-            except BaseException:
-                # Interrupted (Ctrl-C, SIGTERM): stop Yosys and reap it before
-                # the caller removes the directory it writes into.
-                proc.kill()
-                proc.wait()
-                raise
-            finally:
-                with _RUNNING_LOCK:
-                    _RUNNING.discard(proc)
-        if proc.returncode != 0:
-            lines = [l for l in (stdout + stderr).splitlines() if l.strip()]
-            errors = [l for l in lines if "ERROR" in l] or lines[-1:] or ["(no output)"]
-            raise ToolError(f"{os.path.basename(self.command)} failed: {errors[0].strip()}")
-        return stdout
+        done = run([self.command, *args], cwd=cwd)
+        if done.returncode != 0:
+            raise ToolError(f"{os.path.basename(self.command)} failed: "
+                            f"{done.first_line('ERROR')}")
+        return done.stdout
 
     def run(self, script, *, cwd, name="run"):
         """Run a Yosys script in ``cwd``; the script and its log stay there.

@@ -21,8 +21,6 @@ directory with relative paths.
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -32,6 +30,7 @@ from pathlib import Path
 from amaranth.back import rtlil
 
 from ..errors import ToolError
+from ..tools.process import run
 
 __all__ = ["invariant_pe", "prove_invariants", "sby_tools"]
 
@@ -61,7 +60,7 @@ def sby_tools():
     Returns
     -------
     (list of str, dict)
-        Command prefix and environment for :func:`subprocess.run`.
+        Command prefix and environment for :func:`shiftgen.tools.process.run`.
 
     Raises
     ------
@@ -178,20 +177,11 @@ def prove_invariants(spec, work_dir=None, depth=2, pe=None, timeout=None):
     job = f"{top}_invariants"
     (work_dir / f"{job}.sby").write_text(_sby_text(top, depth))
     start = time.monotonic()
-    try:
-        # A session of its own: on timeout, sby's Yosys, SMT-BMC and Yices go too.
-        proc = subprocess.Popen([*command, "-f", f"{job}.sby"], cwd=work_dir, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-    except OSError as e:
-        raise ToolError(f"cannot run {command[0]}: {e}") from None
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+    done = run([*command, "-f", f"{job}.sby"], cwd=work_dir, env=env, timeout=timeout)
+    if done.timed_out:
         return {"result": "timeout", "asserts": len(messages),
                 "seconds": round(time.monotonic() - start, 2), "failed": [], "log": ""}
+    out = done.stdout + done.stderr
     seconds = round(time.monotonic() - start, 2)
     status = re.search(r"DONE \((\w+), rc=\d+\)", out)
     # FAIL: a reachable violation (base case); UNKNOWN: induction did not close.

@@ -16,15 +16,13 @@ such that ``W ~ scale * 2**-F * multiplier[code]``.
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..files import StagedDir
 from .load import check_values, load_weights
 
 __all__ = ["OUTPUT_FILES", "QuantizedMatrix", "check_matrix", "default_out_dir", "error_stats",
@@ -407,38 +405,8 @@ def write_outputs(out_dir, spec, qm):
     _check_out_dir(out)
     doc = weights_doc(spec, qm)
     text = dumps(doc)
-    created = []
-    parent = out.parent
-    while not parent.exists():
-        created.append(parent)
-        parent = parent.parent
-    tmp = old = None
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; an output directory is not
-        write_hex(tmp / "weights.hex", qm.codes, qm.codebook.weight_bits)
-        np.save(tmp / "codes.npy", np.asarray(qm.codes, dtype=np.int64))
-        (tmp / "weights.json").write_text(text)
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not out.exists():
-            old.rename(out)  # put the earlier output back
-            old = None
-        for d in created:  # innermost first
-            try:
-                d.rmdir()
-            except OSError:
-                break
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+    with StagedDir(out) as stage:
+        write_hex(stage.path / "weights.hex", qm.codes, qm.codebook.weight_bits)
+        np.save(stage.path / "codes.npy", np.asarray(qm.codes, dtype=np.int64))
+        (stage.path / "weights.json").write_text(text)
     return doc

@@ -1,0 +1,158 @@
+"""The standard-cell liberty: find it, or fetch the OSU 0.18 um one.
+
+The embedded default is ``osu018_stdcells.lib`` from Debian's
+``qflow-tech-osu018`` (the OSU 0.18 um cells qflow ships). It is not
+installed system-wide: the package is fetched with ``apt-get download`` and
+unpacked with ``dpkg-deb -x`` into a cache directory
+(``python -m shiftgen.asic --install``), so neither root nor ``apt-get
+install`` is needed. :func:`find_liberty` looks at ``$SHIFTGEN_LIBERTY``,
+then that cache, then Debian's own install path.
+"""
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from ..errors import ToolError
+from ..tools.process import run
+
+__all__ = ["PACKAGE", "LIBERTY_NAME", "SYSTEM_LIBERTY", "cache_dir", "find_liberty",
+           "missing_reason", "install_liberty", "liberty_cells", "main"]
+
+#: The Debian package that holds the liberty.
+PACKAGE = "qflow-tech-osu018"
+#: The liberty's file name inside the package.
+LIBERTY_NAME = "osu018_stdcells.lib"
+_IN_PACKAGE = Path("usr/share/qflow/tech/osu018") / LIBERTY_NAME
+#: Where ``apt-get install qflow-tech-osu018`` puts it.
+SYSTEM_LIBERTY = Path("/") / _IN_PACKAGE
+
+_NOT_INSTALLED = (f"OSU 0.18 um liberty not installed ({PACKAGE}); "
+                  "run python -m shiftgen.synth.asic --install")
+
+
+def cache_dir():
+    """``$XDG_CACHE_HOME/shiftgen/osu018``, or ``~/.cache/shiftgen/osu018``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "shiftgen" / "osu018"
+
+
+def find_liberty():
+    """The OSU 0.18 um liberty file, or ``None`` if there is none.
+
+    ``$SHIFTGEN_LIBERTY``, when set, is the only place looked at (``None`` if
+    it names no file); otherwise the package unpacked under :func:`cache_dir`,
+    then :data:`SYSTEM_LIBERTY`.
+    """
+    env = os.environ.get("SHIFTGEN_LIBERTY")
+    if env:
+        return Path(env) if Path(env).is_file() else None
+    for path in (cache_dir() / _IN_PACKAGE, SYSTEM_LIBERTY):
+        if path.is_file():
+            return path
+    return None
+
+
+def missing_reason():
+    env = os.environ.get("SHIFTGEN_LIBERTY")
+    if env and not Path(env).is_file():
+        return f"OSU 0.18 um liberty not found: SHIFTGEN_LIBERTY={env} is no file"
+    return _NOT_INSTALLED
+
+
+def _run_tool(args, cwd=None):
+    done = run(args, cwd=cwd)
+    if done.returncode != 0:
+        raise ToolError(f"{' '.join(args)} failed: {done.first_line('E:')}")
+    return done.stdout
+
+
+def install_liberty(dest=None, force=False):
+    """Fetch ``qflow-tech-osu018`` and unpack it; return the liberty's path.
+
+    Runs ``apt-get download`` (no root needed) in a temporary directory and
+    ``dpkg-deb -x`` into ``dest``. Does nothing if the liberty is already
+    there, unless ``force``.
+
+    Parameters
+    ----------
+    dest : pathlib.Path, optional
+        Where to unpack; default :func:`cache_dir`, where :func:`find_liberty` looks.
+    force : bool
+        Fetch again even if the liberty is there.
+
+    Returns
+    -------
+    pathlib.Path
+        ``dest/usr/share/qflow/tech/osu018/osu018_stdcells.lib``.
+
+    Raises
+    ------
+    ToolError
+        If ``apt-get`` or ``dpkg-deb`` is missing or fails.
+    """
+    dest = Path(dest) if dest is not None else cache_dir()
+    liberty = dest / _IN_PACKAGE
+    if liberty.is_file() and not force:
+        return liberty
+    for tool in ("apt-get", "dpkg-deb"):
+        if not shutil.which(tool):
+            raise ToolError(f"cannot install the OSU 0.18 um liberty: {tool} not found "
+                            f"(needs Debian's {PACKAGE}); or set SHIFTGEN_LIBERTY to "
+                            f"an {LIBERTY_NAME}")
+    with tempfile.TemporaryDirectory(prefix="shiftgen-osu018-") as tmp:
+        tmp = Path(tmp)
+        try:
+            _run_tool(["apt-get", "download", PACKAGE], cwd=tmp)
+        except ToolError as e:
+            raise ToolError(f"{e} (run 'apt-get update' first?)") from None
+        debs = sorted(tmp.glob(f"{PACKAGE}_*.deb"))
+        if not debs:
+            raise ToolError(f"apt-get download {PACKAGE} left no .deb")
+        # Unpack beside, then copy: a failed unpack leaves no half liberty in dest.
+        _run_tool(["dpkg-deb", "-x", str(debs[0]), str(tmp / "root")])
+        if not (tmp / "root" / _IN_PACKAGE).is_file():
+            raise ToolError(f"{debs[0].name} holds no {_IN_PACKAGE}")
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(tmp / "root", dest, dirs_exist_ok=True)
+        (dest / "package.txt").write_text(debs[0].name + "\n")
+    return liberty
+
+
+def liberty_cells(text):
+    """Names of the cells a liberty file defines."""
+    return set(re.findall(r"^\s*cell\s*\(\s*\"?([\w$]+)\"?\s*\)", text, flags=re.M))
+
+
+
+def main(argv=None):
+    """``python -m shiftgen.synth.asic [--install [--dest DIR]]``: print the liberty's path."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m shiftgen.synth.asic",
+                                     description="Find or install the OSU 0.18 um liberty.")
+    parser.add_argument("--install", action="store_true",
+                        help=f"fetch {PACKAGE} with apt-get download and unpack it")
+    parser.add_argument("--dest", type=Path, default=None,
+                        help="unpack here instead of the cache directory")
+    parser.add_argument("--force", action="store_true", help="fetch again even if present")
+    args = parser.parse_args(argv)
+    try:
+        if args.install:
+            print(install_liberty(args.dest, force=args.force))
+            return 0
+    except ToolError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    liberty = find_liberty()
+    if liberty is None:
+        print(f"error: {missing_reason()}", file=sys.stderr)
+        return 1
+    print(liberty)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""One Yosys run of one recipe on one design, and the choice among candidates."""
+
+import json
+import tempfile
+from pathlib import Path
+
+from ..tools.yosys import find_yosys
+from .recipes import TARGETS, module_names
+
+__all__ = ["run_candidate", "best_candidate"]
+
+
+def run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, depth=True,
+                   netlist=False):
+    """One Yosys run of one recipe; returns its recipe text and figures.
+
+    ``libs`` are Verilog files read as black boxes (``read_verilog -lib``):
+    their instances are not synthesized: the figures leave them out and list
+    them under ``blackboxes`` (module name -> instance count).
+    With ``flatten=False`` the top keeps its hierarchy; ``depth=False`` skips
+    ``ltp`` (generic target). With ``netlist=True`` the mapped netlist's
+    Verilog text is returned too, under the key ``"_netlist"``.
+    """
+    script_of, figures_of, _ = TARGETS[target]
+    verilog_path = Path(verilog_path)
+    with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".synth-") as tmp:
+        work = Path(tmp)
+        boxes = set()
+        reads = []
+        for k, lib in enumerate(libs):
+            text = Path(lib).read_text()
+            boxes.update(module_names(text))
+            (work / f"lib{k}.v").write_text(text)
+            reads.append(f"read_verilog -lib lib{k}.v")
+        (work / "design.v").write_text(verilog_path.read_text())
+        body = script_of(top, booth, flatten=flatten, depth=depth)
+        # -noattr: no source paths (the temporary directory) in the netlist, so
+        # the same spec gives the same bytes.
+        write = ["write_verilog -noattr netlist.v"] if netlist else []
+        script = [*reads, "read_verilog design.v", *body, *write,
+                  "tee -q -o stat.json stat -json"]
+        find_yosys().run("\n".join(script), cwd=work, name="synth")
+        stat = json.loads((work / "stat.json").read_text())
+        cells = stat["modules"][f"\\{top}"]["num_cells_by_type"] if f"\\{top}" in stat["modules"] \
+            else stat["design"]["num_cells_by_type"]
+        # Black-box instances are not logic of this module; $scopeinfo (left by
+        # flatten) marks where a submodule was, and is no logic either.
+        blackboxes = {k: v for k, v in cells.items() if k.lstrip("\\") in boxes}
+        cells = {k: v for k, v in cells.items() if k not in blackboxes and k != "$scopeinfo"}
+        recipe = "; ".join(body if target == "xilinx7" else
+                           [line for line in body if not line.startswith("tee ")])
+        out = {"recipe": recipe, **figures_of(cells, work)}
+        if libs:
+            out["blackboxes"] = {k.lstrip("\\"): v for k, v in sorted(blackboxes.items())}
+        if netlist:
+            out["_netlist"] = (work / "netlist.v").read_text()
+        return out
+
+
+def best_candidate(target, cands):
+    """The candidate with the best merit, listing every candidate (without cell counts)."""
+    best = min(cands, key=TARGETS[target][2])
+    return {**best, "candidates": [
+        {k: v for k, v in c.items() if k not in ("cells", "_netlist")} for c in cands]}
