@@ -16,7 +16,7 @@ images of 8x8 pixels, each an integer 0..16), so nothing is downloaded.
    only, never at the test set.
 3. Run the test images through the generated ``64 x 16`` weight-stationary
    array of that family's PE in the Amaranth simulator
-   (:func:`shiftgen.verify.schedule.simulate_array`) and compare every output with
+   (:func:`shiftgen.verify.amaranth_sim.simulate_array`) and compare every output with
    the golden model (:func:`shiftgen.golden.matmul`): they must be equal.
 4. Turn the integer outputs into real pre-activations
    (``Y * scale * 2**-F + bias``), finish the network in floating point
@@ -45,7 +45,7 @@ import numpy as np
 import yaml
 
 from shiftgen import golden
-from shiftgen.verify.schedule import simulate_array
+from shiftgen.verify.amaranth_sim import simulate_array
 from shiftgen.weights.quantize import QuantizedMatrix, error_stats, quantize_matrix
 from shiftgen.spec import parse_spec
 

@@ -150,7 +150,8 @@ def _print_counterexample(res):
 
 
 def _build(args, formal, cocotb):
-    from .flows.build import build, report_failures
+    from .flows.build import build
+    from .verify.verdict import report_failures
     from .reports.build_report import summary_table
     from .spec import load_spec
 
@@ -180,7 +181,8 @@ def _build(args, formal, cocotb):
 
 
 def _verify(args):
-    from .flows.build import failures, verify_rtl
+    from .flows.build import verify_rtl
+    from .verify.verdict import failed_checks
     from .spec import load_spec
 
     if args.invariants:
@@ -201,7 +203,7 @@ def _verify(args):
     else:
         print(f"{args.rtl} against {spec.name}:")
         _print_verification(results)
-    failed = failures(results)
+    failed = failed_checks(results)
     if failed:
         raise VerificationError(f"{args.rtl}: verification failed: {', '.join(failed)}")
     return 0
@@ -211,6 +213,7 @@ def _invariants(args):
     """``verify --invariants``: prove the assertions of the PE built from the spec."""
     from .errors import InputError
     from .verify.invariants import prove_invariants
+    from .verify.verdict import Verdict
     from .spec import load_spec
 
     if args.rtl is not None:
@@ -226,7 +229,7 @@ def _invariants(args):
               f"{res['seconds']} s)")
         for message in res["failed"]:
             print(f"  violated: {message}")
-    if res["result"] != "proved":
+    if res["result"] != Verdict.PROVED:
         raise VerificationError(f"{spec.name}: invariants {res['result']}"
                                 + (f": {res['failed'][0]}" if res["failed"] else ""))
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import yaml
 
-from shiftgen.verify.schedule import random_jobs, schedule, simulate_array
+from shiftgen.verify.amaranth_sim import simulate_array
+from shiftgen.verify.schedule import random_jobs, schedule
 from shiftgen.codebook import signed_bits
 from shiftgen.errors import SpecError
 from shiftgen.golden import matmul
@@ -58,13 +59,14 @@ def test_sq_shared_decoder_matches_golden(path, decoder):
 
 
 def test_sq_column_decoders_hold_their_own_tables(monkeypatch):
-    from shiftgen.verify import schedule as array_sim
+    from shiftgen.verify import amaranth_sim
+    from shiftgen.verify.schedule import setup_writes
     spec = array_spec("sq_4bit", 3, 3, "column")
     assert spec.codebook.setup  # programmable: tables are written through qps_col
-    writes = array_sim.setup_writes(spec)
+    writes = setup_writes(spec)
     assert {w["qps_col"] for w in writes} == {0, 1, 2}
     # Column 1's table is never written: only column 1 goes wrong.
-    monkeypatch.setattr(array_sim, "setup_writes",
+    monkeypatch.setattr(amaranth_sim, "setup_writes",
                         lambda s: [w for w in writes if w["qps_col"] != 1])
     # The second job: random codes (the first has every code the largest).
     jobs = random_jobs(spec, 2, 6, seed=5)[1:]

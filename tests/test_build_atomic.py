@@ -50,7 +50,7 @@ def fail_in_verification(exc):
 def test_a_build_that_stops_halfway_leaves_nothing_and_keeps_the_good_one(
         good_build, monkeypatch, exc):
     out_root, final, before = good_build
-    monkeypatch.setattr(build_mod, "check_simulator", fail_in_verification(exc))
+    monkeypatch.setattr(build_mod, "check_pe", fail_in_verification(exc))
     with pytest.raises(type(exc)):
         build(shipped_spec("pot_4bit"), out_root, synth=False)
     assert snapshot(final) == before
@@ -58,7 +58,7 @@ def test_a_build_that_stops_halfway_leaves_nothing_and_keeps_the_good_one(
 
 
 def test_a_failed_first_build_leaves_no_directory(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_mod, "check_simulator", fail_in_verification(ToolError("x")))
+    monkeypatch.setattr(build_mod, "check_pe", fail_in_verification(ToolError("x")))
     with pytest.raises(ToolError):
         build(shipped_spec("pot_4bit"), tmp_path / "new" / "build", synth=False)
     assert not (tmp_path / "new" / "build").exists()
@@ -67,11 +67,11 @@ def test_a_failed_first_build_leaves_no_directory(tmp_path, monkeypatch):
 def test_a_build_that_fails_a_check_is_kept_beside_the_good_one(good_build, monkeypatch,
                                                                  capsys):
     out_root, final, before = good_build
-    real = build_mod.check_simulator
+    real = build_mod.check_pe
 
     def mismatching(spec, *args, **kwargs):
         return {**real(spec, *args, **kwargs), "result": "fail", "mismatches": 1}
-    monkeypatch.setattr(build_mod, "check_simulator", mismatching)
+    monkeypatch.setattr(build_mod, "check_pe", mismatching)
     assert main(["build", str(SPEC), "--out", str(out_root), "--no-synth"]) == 1
     # Progress lines ("  .. stage") go to stderr too; the error is the last line.
     err = capsys.readouterr().err.splitlines()
@@ -83,7 +83,7 @@ def test_a_build_that_fails_a_check_is_kept_beside_the_good_one(good_build, monk
     assert (failed / "report.json").exists() and (failed / "pot_4bit.v").exists()
     assert hidden(out_root) == []
     # The next good build clears the evidence of the failed one.
-    monkeypatch.setattr(build_mod, "check_simulator", real)
+    monkeypatch.setattr(build_mod, "check_pe", real)
     assert main(["build", str(SPEC), "--out", str(out_root), "--no-synth"]) == 0
     assert sorted(p.name for p in out_root.iterdir()) == ["pot_4bit"]
 

@@ -11,7 +11,8 @@ from shiftgen.errors import ToolError
 from shiftgen.families.pot import PotPE
 from shiftgen.hdl.array import cell_class
 from shiftgen.verify.invariants import prove_invariants
-from shiftgen.verify.amaranth_pe import exhaustive_stimulus, simulate
+from shiftgen.verify.amaranth_sim import simulate_pe as simulate
+from shiftgen.verify.stimulus import exhaustive_stimulus
 
 from .support import all_spec_params, shipped_spec, shipped_specs
 

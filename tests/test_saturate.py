@@ -9,7 +9,8 @@ import pytest
 from shiftgen.export.verilog import export
 from shiftgen.verify.formal import prove
 from shiftgen.golden import mac_run, saturate
-from shiftgen.verify.amaranth_pe import random_stimulus, simulate
+from shiftgen.verify.amaranth_sim import simulate_pe as simulate
+from shiftgen.verify.stimulus import random_stimulus
 from shiftgen.spec import parse_spec
 
 # One spec per family, each with an accumulator just wider than one product so

@@ -4,7 +4,8 @@
 import numpy as np
 import pytest
 
-from shiftgen.verify.amaranth_pe import exhaustive_stimulus, random_stimulus, simulate
+from shiftgen.verify.amaranth_sim import simulate_pe as simulate
+from shiftgen.verify.stimulus import exhaustive_stimulus, random_stimulus
 
 from .support import all_spec_params
 

@@ -26,7 +26,8 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from shiftgen.flows.build import build, report_failures
+from shiftgen.flows.build import build
+from shiftgen.verify.verdict import report_failures
 from shiftgen.codebook import act_range, signed_bits
 from shiftgen.errors import SpecError
 from shiftgen.export.verilog import export

@@ -15,76 +15,16 @@ from pathlib import Path
 
 from ..errors import ShiftgenError
 from ..files import StagedDir, recover
+from ..verify.verdict import Verdict, report_failures
 from ..export.verilog import export
 from ..verify.formal import prove
-from ..verify.cocotb_runner import SIMULATORS, available, run_cocotb
+from ..verify.cocotb_runner import SIMULATORS, available, cocotb_checks
 from ..reports.build_report import dumps, make_report, report_markdown
-from ..verify.amaranth_pe import exhaustive_stimulus, random_stimulus, simulate
+from ..verify.amaranth_sim import ARRAY_AMARANTH_LIMIT, ARRAY_VECTORS, check_array, check_pe
 from ..synth.pe import synthesize
 from ..tools.yosys import find_yosys
 
-__all__ = ["EXHAUSTIVE_LIMIT", "check_simulator", "check_array_simulator", "build", "verify_rtl",
-           "failures", "report_failures"]
-
-#: Largest number of (activation, weight) pairs checked exhaustively.
-EXHAUSTIVE_LIMIT = 1 << 17
-
-
-def check_simulator(spec, random_steps=2000, seed=1):
-    """Amaranth simulator against the golden model: exhaustive pairs + random sequence."""
-    n_pairs = 1 << (spec.pe.act_bits + spec.pe.weight_bits)
-    stimuli = {"random": random_stimulus(spec, random_steps, seed=seed)}
-    if n_pairs <= EXHAUSTIVE_LIMIT:
-        stimuli["exhaustive"] = exhaustive_stimulus(spec)
-    cases = mismatches = 0
-    for stimulus in stimuli.values():
-        got = simulate(spec, stimulus)
-        cases += len(stimulus)
-        mismatches += int((got != stimulus.expected(spec)).sum())
-    return {"result": "pass" if mismatches == 0 else "fail", "cases": cases,
-            "mismatches": mismatches, "exhaustive": "exhaustive" in stimuli}
-
-
-def _cocotb_checks(spec, verilog, codebook, simulators, work_dir, random_steps):
-    out = {}
-    for simulator in simulators:
-        if not available(simulator):
-            out[f"cocotb_{simulator}"] = {"result": "skipped", "reason": "not installed"}
-            continue
-        out[f"cocotb_{simulator}"] = run_cocotb(
-            spec, verilog, codebook, simulator, work_dir=work_dir,
-            random_steps=random_steps,
-            exhaustive=(1 << (spec.pe.act_bits + spec.pe.weight_bits)) <= EXHAUSTIVE_LIMIT)
-        out[f"cocotb_{simulator}"].pop("tests", None)
-    return out
-
-
-#: Vectors per job of the array checks.
-ARRAY_VECTORS = 8
-#: Largest array (R * C cells) checked in the Amaranth simulator by each build;
-#: a larger one is checked by cocotb on Icarus.
-ARRAY_AMARANTH_LIMIT = 256
-
-
-def check_array_simulator(spec, vectors=ARRAY_VECTORS, seed=1):
-    """The array in the Amaranth simulator against ``golden.matmul``.
-
-    Two jobs (so the weights are reloaded once), the first with every weight
-    the largest multiplier and extreme activations, which reach the partial
-    sums' range.
-    """
-    from ..verify.schedule import random_jobs, simulate_array
-    from ..golden import matmul
-    jobs = random_jobs(spec, 2, vectors, seed=seed)
-    got = simulate_array(spec, jobs)
-    cases = mismatches = 0
-    for y, (w, x) in zip(got, jobs):
-        want = matmul(spec.codebook, x, w)
-        cases += want.size
-        mismatches += int((y != want).sum())
-    return {"result": "pass" if mismatches == 0 else "fail", "cases": cases,
-            "mismatches": mismatches, "jobs": len(jobs)}
-
+__all__ = ["build", "verify_rtl"]
 
 def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
     """Export, check and synthesize the spec's array; returns its report section."""
@@ -109,11 +49,11 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
         cocotb = ("icarus", *cocotb)
     if not use_icarus:
         say("array: Amaranth simulator")
-        checks["amaranth_sim"] = check_array_simulator(spec)
+        checks["amaranth_sim"] = check_array(spec)
     if cocotb:
         for simulator in cocotb:
             if not available(simulator):
-                checks[f"cocotb_{simulator}"] = {"result": "skipped", "reason": "not installed"}
+                checks[f"cocotb_{simulator}"] = {"result": Verdict.SKIPPED, "reason": "not installed"}
                 continue
             say(f"array: cocotb {simulator}")
             with tempfile.TemporaryDirectory(prefix=".cocotb-array-", dir=work_root) as work:
@@ -202,15 +142,15 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
         times["export"] = t2 - t1
 
         say("verify: Amaranth simulator")
-        verification = {"amaranth_sim": check_simulator(spec, random_steps)}
+        verification = {"amaranth_sim": check_pe(spec, random_steps)}
         if formal:
             say("verify: formal")
             verification["formal"] = prove(spec, verilog, evidence_dir=tmp)
         if cocotb:
             say("verify: cocotb")
             with tempfile.TemporaryDirectory(prefix=".cocotb-", dir=out_root) as work:
-                verification.update(_cocotb_checks(spec, verilog, codebook, cocotb,
-                                                   Path(work), random_steps))
+                verification.update(cocotb_checks(spec, verilog, codebook, cocotb, Path(work),
+                                                  random_steps))
         t3 = time.monotonic()
         times["verify"] = t3 - t2
 
@@ -238,7 +178,7 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
             say(f"variant {suffix}")
             _, v_verilog = export(variant, variant.elaborate(), tmp)
             (tmp / f"codebook_{suffix}.json").write_text(variant.codebook.to_json())
-            v_checks = {"amaranth_sim": check_simulator(variant, random_steps)}
+            v_checks = {"amaranth_sim": check_pe(variant, random_steps)}
             if formal:
                 v_checks["formal"] = prove(variant, v_verilog)
             v_synth = synthesize(v_verilog, variant.name, netlist_dir=tmp) if synth else {}
@@ -281,23 +221,5 @@ def verify_rtl(spec, rtl_path, *, formal=True, cocotb=SIMULATORS, random_steps=4
         if formal:
             results["formal"] = prove(spec, rtl_path)
         if cocotb:
-            results.update(_cocotb_checks(spec, rtl_path, codebook, cocotb, work, random_steps))
+            results.update(cocotb_checks(spec, rtl_path, codebook, cocotb, work, random_steps))
     return results
-
-
-def failures(verification, variants=None):
-    """Names of the checks that did not pass (skipped ones excepted)."""
-    bad = [name for name, res in verification.items()
-           if res["result"] not in ("pass", "proved", "skipped")]
-    for suffix, var in (variants or {}).items():
-        bad += [f"{suffix}.{name}" for name in failures(var["verification"])]
-    return bad
-
-
-def report_failures(report):
-    """Every failed check of a build report: PE, variants and array."""
-    bad = failures(report["verification"], report.get("variants"))
-    if "array" in report:
-        bad += [f"array.{name}" for name in failures(report["array"]["verification"])]
-    return bad
-

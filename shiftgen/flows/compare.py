@@ -271,7 +271,7 @@ def summarize_report(report, kind="pe", area=None):
 
     For ``kind == "array"`` the array totals (``report["array"]["targets"]``).
     """
-    from .build import report_failures
+    from ..verify.verdict import Verdict, report_failures
     if kind == "array":
         t = (report.get("array") or {}).get("targets") or {}
         x, g = t.get("xilinx7") or {}, t.get("generic") or {}
@@ -292,7 +292,7 @@ def summarize_report(report, kind="pe", area=None):
     if area.get("liberty"):
         ours["liberty"] = Path(str(area["liberty"])).name
         ours["area_recipe"] = area.get("recipe")
-    ours["verification"] = report_failures(report) or "pass"
+    ours["verification"] = report_failures(report) or Verdict.PASS
     return ours
 
 

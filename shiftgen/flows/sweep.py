@@ -517,7 +517,8 @@ def _work_dir(work_root):
 
 
 def _task(spec_text, weights_cfg, work_root):
-    from .build import build, report_failures
+    from ..verify.verdict import report_failures
+    from .build import build
     from ..reports.plots import quantize_scaled, snr_db
     from ..spec import parse_spec
 

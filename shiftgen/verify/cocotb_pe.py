@@ -22,7 +22,7 @@ from cocotb.triggers import FallingEdge
 
 from ..codebook import Codebook
 from ..golden import mac_run
-from .amaranth_pe import Stimulus, exhaustive_stimulus, random_stimulus
+from .stimulus import Stimulus, exhaustive_stimulus, random_stimulus
 from ..spec import load_spec
 
 __all__ = ["pe_exhaustive", "pe_random", "pe_reload"]

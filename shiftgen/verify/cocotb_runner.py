@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 from ..errors import ToolError
+from .verdict import Verdict
 
-__all__ = ["SIMULATORS", "available", "run_cocotb", "run_cocotb_array"]
+__all__ = ["SIMULATORS", "available", "run_cocotb", "cocotb_checks", "run_cocotb_array"]
 
 SIMULATORS = ("icarus", "verilator")
 
@@ -130,11 +131,31 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
         cases = sum(t["cases"] for t in tests.values())
         mismatches = sum(t["mismatches"] for t in tests.values())
         ok = n_failed == 0 and mismatches == 0 and n_tests > 0 and tests
-        return {"result": "pass" if ok else "fail", "cases": cases, "mismatches": mismatches,
+        return {"result": Verdict.PASS if ok else Verdict.FAIL, "cases": cases,
+                "mismatches": mismatches,
                 "tests": tests, "failed_tests": n_failed}
     finally:
         if own_tmp:
             shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def cocotb_checks(spec, verilog_path, codebook_path, simulators, work_dir, random_steps):
+    """:func:`run_cocotb` on each simulator: ``{"cocotb_<simulator>": result}``.
+
+    A simulator that is not installed is :attr:`~shiftgen.verify.verdict.Verdict.SKIPPED`;
+    the pairs are exhaustive where :func:`~shiftgen.verify.stimulus.exhaustive_fits`.
+    """
+    from .stimulus import exhaustive_fits
+    out = {}
+    for simulator in simulators:
+        if not available(simulator):
+            out[f"cocotb_{simulator}"] = {"result": Verdict.SKIPPED, "reason": "not installed"}
+            continue
+        res = run_cocotb(spec, verilog_path, codebook_path, simulator, work_dir=work_dir,
+                         random_steps=random_steps, exhaustive=exhaustive_fits(spec))
+        res.pop("tests", None)
+        out[f"cocotb_{simulator}"] = res
+    return out
 
 
 # Verilator build arguments for an array top:
@@ -240,7 +261,7 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
                                        build_dir, build_dir, env)
         data = json.loads(summary.read_text()) if summary.exists() else {}
         ok = n_tests > 0 and n_failed == 0 and bool(data) and data["mismatches"] == 0
-        return {"result": "pass" if ok else "fail", "cases": data.get("cases", 0),
+        return {"result": Verdict.PASS if ok else Verdict.FAIL, "cases": data.get("cases", 0),
                 "mismatches": data.get("mismatches", 0), "cycles": data.get("cycles", 0),
                 "sim_seconds": data.get("seconds", 0.0), "build_seconds": build_seconds,
                 "jobs": data.get("jobs", []), "failed_tests": n_failed,

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..codebook import signed_bits
 from ..errors import ToolError
+from .verdict import Verdict
 from ..tools.yosys import find_yosys
 
 __all__ = ["Reference", "codebook_reference", "codebook_multiplier", "multiplier_bits",
@@ -364,15 +365,15 @@ def prove(spec, verilog_path, top=None, max_steps=8, evidence_dir=None):
             if "proof did fail" not in log:
                 raise
         if "Induction step proven: SUCCESS!" in log:
-            result = "proved"
+            result = Verdict.PROVED
         elif "model found for base case: FAIL!" in log:
-            result = "failed"
+            result = Verdict.FAILED
         else:
-            result = "unproven"
+            result = Verdict.UNPROVEN
         lengths = re.findall(r"Trying induction with length (\d+)", log)
         if evidence_dir is not None:
             keep = ["formal.ys", "formal.log", REF_FILE]
-            if result == "failed":
+            if result == Verdict.FAILED:
                 keep.append("counterexample.vcd")
             for name in keep:
                 if (work / name).exists():
@@ -380,6 +381,6 @@ def prove(spec, verilog_path, top=None, max_steps=8, evidence_dir=None):
     out = {"result": result, "method": method,
            "induction_length": int(lengths[-1]) if lengths else None,
            "seconds": round(time.monotonic() - start, 2)}
-    if result == "failed":
+    if result == Verdict.FAILED:
         out["counterexample"] = parse_counterexample(spec, log)
     return out

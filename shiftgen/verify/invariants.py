@@ -31,6 +31,7 @@ from amaranth.back import rtlil
 
 from ..errors import ToolError
 from ..tools.process import run
+from .verdict import Verdict
 
 __all__ = ["invariant_pe", "prove_invariants", "sby_tools"]
 
@@ -150,7 +151,7 @@ def prove_invariants(spec, work_dir=None, depth=2, pe=None, timeout=None):
     -------
     dict
         ``result``: ``"proved"``, ``"failed"`` (an assertion is violated,
-        with a counterexample), ``"unknown"`` (the induction did not close),
+        with a counterexample), ``"unproven"`` (the induction did not close),
         ``"timeout"`` or ``"error"``; ``asserts``: the number of assertions;
         ``seconds``: wall time of the proof; ``failed``: the messages of the
         violated assertions (empty unless failed); ``log``: the tail of the
@@ -179,18 +180,18 @@ def prove_invariants(spec, work_dir=None, depth=2, pe=None, timeout=None):
     start = time.monotonic()
     done = run([*command, "-f", f"{job}.sby"], cwd=work_dir, env=env, timeout=timeout)
     if done.timed_out:
-        return {"result": "timeout", "asserts": len(messages),
+        return {"result": Verdict.TIMEOUT, "asserts": len(messages),
                 "seconds": round(time.monotonic() - start, 2), "failed": [], "log": ""}
     out = done.stdout + done.stderr
     seconds = round(time.monotonic() - start, 2)
     status = re.search(r"DONE \((\w+), rc=\d+\)", out)
     # FAIL: a reachable violation (base case); UNKNOWN: induction did not close.
-    result = {"PASS": "proved", "FAIL": "failed", "UNKNOWN": "unknown"}.get(
-        status.group(1) if status else "", "error")
+    result = {"PASS": Verdict.PROVED, "FAIL": Verdict.FAILED, "UNKNOWN": Verdict.UNPROVEN}.get(
+        status.group(1) if status else "", Verdict.ERROR)
     # "failed assertion <top>._witness_.check_<n> at <file>:<line>"
     failed = sorted({f"{messages.get(n, '?')} ({os.path.basename(src)})" for n, src in
                      re.findall(r"failed assertion \S*check_(\d+) at (\S+)", out)})
     report = {"result": result, "asserts": len(messages), "seconds": seconds, "failed": failed}
-    if result != "proved":
+    if result != Verdict.PROVED:
         report["log"] = "\n".join(out.splitlines()[-30:])
     return report

@@ -2,17 +2,13 @@
 
 :func:`schedule` turns jobs (a weight matrix and the activation vectors to
 multiply by it) into per-cycle port values, the same for the Amaranth
-simulator (:func:`simulate_array`) and cocotb (:mod:`shiftgen.verify.cocotb_array`);
+simulator (:func:`shiftgen.verify.amaranth_sim.simulate_array`) and cocotb (:mod:`shiftgen.verify.cocotb_array`);
 :func:`collect` reads the results back by ``y_valid``.
 """
 
 import numpy as np
-from amaranth.hdl import ClockDomain, Module, Value
-from amaranth.sim import Simulator
 
-from ..hdl.array import WeightStationaryArray
-
-__all__ = ["pack_row", "schedule", "collect", "simulate_array", "random_jobs", "setup_writes"]
+__all__ = ["pack_row", "schedule", "collect", "act_raw", "random_jobs", "setup_writes"]
 
 
 def pack_row(codes, weight_bits):
@@ -90,7 +86,7 @@ def collect(spec, outputs, counts):
     return out
 
 
-def _act_raw(spec, values):
+def act_raw(spec, values):
     """Activation inputs as raw port bits (two's complement for signed)."""
     mask = (1 << spec.pe.act_bits) - 1
     return [int(v) & mask for v in values]
@@ -111,51 +107,6 @@ def setup_writes(spec):
         column = family.decoder_column_address
         writes = [{**w, column: c} for c in range(spec.array.cols) for w in writes]
     return writes
-
-
-def simulate_array(spec, jobs, gap=0):
-    """``Y`` of each job from the Amaranth simulator (cells inline).
-
-    The codebook's setup writes (a programmable decoder) come first.
-    """
-    dut = WeightStationaryArray(spec, cells="inline")
-    top = Module()
-    top.submodules.dut = dut
-    top.domains.sync = ClockDomain("sync")
-    sim = Simulator(top)
-    sim.add_clock(1e-6, domain="sync")
-    cycles = schedule(spec, jobs, gap)
-    A, C, P = spec.pe.act_bits, spec.array.cols, dut.psum_bits
-    x, y = Value.cast(dut.x), Value.cast(dut.y)
-    outputs = []
-
-    def signed_field(word, c):
-        v = word >> (c * P) & ((1 << P) - 1)
-        return v - (1 << P) if v >> (P - 1) else v
-
-    async def testbench(ctx):
-        for write in setup_writes(spec):
-            for port, value in write.items():
-                ctx.set(getattr(dut, port), value)
-            await ctx.tick()
-            for port in write:
-                ctx.set(getattr(dut, port), 0)
-        for cyc in cycles:
-            word = 0
-            for r, v in enumerate(_act_raw(spec, cyc["x"])):
-                word |= v << (r * A)
-            ctx.set(x, word)
-            ctx.set(dut.x_valid, cyc["x_valid"])
-            ctx.set(dut.w_load, cyc["w_load"])
-            ctx.set(dut.w_in, cyc["w_in"])
-            await ctx.tick()
-            # After the edge: the outputs of the cycle that follows it.
-            yw = ctx.get(y)
-            outputs.append(([signed_field(yw, c) for c in range(C)], ctx.get(dut.y_valid)))
-
-    sim.add_testbench(testbench)
-    sim.run()
-    return collect(spec, outputs, [len(x_) for _, x_ in jobs])
 
 
 def random_jobs(spec, n_jobs=2, vectors=8, seed=0):

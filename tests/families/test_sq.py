@@ -8,7 +8,8 @@ from shiftgen.errors import SpecError
 from shiftgen.export.verilog import export
 from shiftgen.verify.formal import prove
 from shiftgen.golden import mac_run
-from shiftgen.verify.amaranth_pe import random_stimulus, simulate
+from shiftgen.verify.amaranth_sim import simulate_pe as simulate
+from shiftgen.verify.stimulus import random_stimulus
 from shiftgen.spec import load_spec, parse_spec
 
 

@@ -1,12 +1,25 @@
-"""Run a PE in the Amaranth simulator and compare it with the golden model."""
+"""Per-edge input sequences of a PE, and the golden accumulator they give.
+
+The same stimuli drive the Amaranth simulator (:mod:`shiftgen.verify.amaranth_sim`)
+and cocotb (:mod:`shiftgen.verify.cocotb_pe`): every (activation, weight code)
+pair once, and random sequences with ``en`` toggling, resets and overflow.
+"""
 
 import numpy as np
-from amaranth.hdl import ClockDomain, Module, Value
-from amaranth.sim import Simulator
 
 from ..golden import mac_run
 
-__all__ = ["simulate", "exhaustive_stimulus", "random_stimulus", "Stimulus"]
+__all__ = ["EXHAUSTIVE_LIMIT", "Stimulus", "exhaustive_fits", "exhaustive_stimulus",
+           "random_stimulus"]
+
+#: Largest number of (activation, weight) pairs checked exhaustively.
+EXHAUSTIVE_LIMIT = 1 << 17
+
+
+def exhaustive_fits(spec):
+    """Whether every (activation, weight code) pair of ``spec`` is checked (at most
+    :data:`EXHAUSTIVE_LIMIT` pairs)."""
+    return 1 << (spec.pe.act_bits + spec.pe.weight_bits) <= EXHAUSTIVE_LIMIT
 
 
 class Stimulus:
@@ -79,59 +92,3 @@ def random_stimulus(spec, n, seed=0, p_en=0.8, p_rst=0.01):
     rst[:burst] = False
     rst[0] = True
     return Stimulus(a, w, en, rst)
-
-
-def simulate(spec, *segments):
-    """The accumulator of the elaborated PE after each edge of the stimuli.
-
-    Parameters
-    ----------
-    spec : Spec
-    *segments : Stimulus or tuple of dict
-        Applied in order. A tuple of dicts is a list of port writes (see
-        :attr:`Codebook.setup`), one clock edge each with ``en`` low, whose
-        ports return to 0 afterwards. The codebook's own setup is applied
-        first, so a programmable PE starts programmed.
-
-    Returns
-    -------
-    numpy.ndarray of int64
-        ``acc`` after each edge of every :class:`Stimulus` segment.
-    """
-    dut = spec.elaborate()
-    top = Module()
-    top.submodules.dut = dut
-    top.domains.sync = cd = ClockDomain("sync")
-    sim = Simulator(top)
-    sim.add_clock(1e-6, domain="sync")
-    segments = [spec.codebook.setup, *segments]
-    total = sum(len(seg) for seg in segments if isinstance(seg, Stimulus))
-    out = np.empty(total, dtype=np.int64)
-    a, w = Value.cast(dut.a), Value.cast(dut.w)
-    en, rst, acc = dut.en, cd.rst, dut.acc
-
-    async def testbench(ctx):
-        t = 0
-        for seg in segments:
-            if not isinstance(seg, Stimulus):
-                for write in seg:
-                    ctx.set(en, 0)
-                    for port, value in write.items():
-                        ctx.set(getattr(dut, port), value)
-                    await ctx.tick()
-                    for port in write:
-                        ctx.set(getattr(dut, port), 0)
-                continue
-            for a_t, w_t, en_t, rst_t in zip(seg.a.tolist(), seg.w.tolist(),
-                                             seg.en.tolist(), seg.rst.tolist()):
-                ctx.set(a, a_t)
-                ctx.set(w, w_t)
-                ctx.set(en, en_t)
-                ctx.set(rst, rst_t)
-                await ctx.tick()
-                out[t] = ctx.get(acc)
-                t += 1
-
-    sim.add_testbench(testbench)
-    sim.run()
-    return out
