@@ -21,13 +21,23 @@ __all__ = ["main"]
 _PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*\Z")
 
 
-def _add_spec(p):
-    p.add_argument("spec", help="spec YAML file (see specs/)")
-
-
-def _add_out(p):
-    p.add_argument("--out", default="build", metavar="DIR",
-                   help="output root; the build goes to DIR/<name> (default: build)")
+def _parents():
+    """The option parsers several commands share, by name (also given to family commands)."""
+    json_opt = argparse.ArgumentParser(add_help=False)
+    json_opt.add_argument("--json", action="store_true",
+                          help="print the result as JSON instead of a table (nothing on stderr)")
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--out", default="build", metavar="DIR",
+                     help="output root; the build goes to DIR/<name> (default: build)")
+    jobs = argparse.ArgumentParser(add_help=False)
+    jobs.add_argument("--jobs", type=int, default=2, metavar="N",
+                      help="jobs at once (worker processes; default 2; 1: in this process)")
+    spec = argparse.ArgumentParser(add_help=False)
+    spec.add_argument("spec", help="spec YAML file (see specs/)")
+    build = argparse.ArgumentParser(add_help=False)
+    build.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
+    build.add_argument("--part", help="FPGA part of the Vivado script (default xc7z020clg400-1)")
+    return {"json": json_opt, "out": out, "jobs": jobs, "spec": spec, "build": build}
 
 
 def _parser():
@@ -36,19 +46,16 @@ def _parser():
         description="Generate, verify and measure shift-based NN arithmetic from a spec.")
     parser.add_argument("--version", action="version", version=f"shiftgen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    par = _parents()
+    spec_out = [par["spec"], par["out"], par["build"], par["json"]]
 
-    p = sub.add_parser("build", help="export Verilog/RTLIL, check in simulation, synthesize, "
-                                     "report")
-    _add_spec(p)
-    _add_out(p)
-    p.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
-    p.add_argument("--part", help="FPGA part of the Vivado script (default xc7z020clg400-1)")
-    p.add_argument("--json", action="store_true", help="print report.json instead of a table")
+    p = sub.add_parser("build", parents=spec_out,
+                       help="export Verilog/RTLIL, check in simulation, synthesize, report")
+    p.set_defaults(func=lambda args: _build(args, formal=False, cocotb=()))
 
-    p = sub.add_parser("verify", help="build, then run every check: simulator, cocotb "
-                                      "(Icarus, Verilator) and formal proof")
-    _add_spec(p)
-    _add_out(p)
+    p = sub.add_parser("verify", parents=spec_out,
+                       help="build, then run every check: simulator, cocotb (Icarus, "
+                            "Verilator) and formal proof")
     p.add_argument("--formal", action="store_true", help="run the formal proof")
     p.add_argument("--cocotb", action="store_true", help="run the cocotb tests")
     p.add_argument("--invariants", action="store_true",
@@ -59,25 +66,22 @@ def _parser():
     p.add_argument("--rtl", metavar="FILE",
                    help="check this Verilog file against the spec instead of the generated one")
     p.add_argument("--steps", type=int, default=4000, help="random sequence length")
-    p.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
-    p.add_argument("--part", help="FPGA part of the Vivado script (default xc7z020clg400-1)")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_verify)
 
-    p = sub.add_parser("fit", help="fit the family's parameters (SQ: FINDBESTQPS) to weights "
-                                   "and write a spec with them")
-    _add_spec(p)
+    p = sub.add_parser("fit", parents=[par["spec"], par["json"]],
+                       help="fit the family's parameters (SQ: FINDBESTQPS) to weights and "
+                            "write a spec with them")
     p.add_argument("--weights", required=True, metavar="W", help="weights, .npy or .npz")
     p.add_argument("--key", help="array name inside an .npz")
     p.add_argument("--per-channel", type=int, metavar="AXIS",
                    help="fit alpha per output channel along AXIS (the QPS stays per layer)")
     p.add_argument("--out", metavar="FILE",
                    help="spec to write (default: <spec stem>_fit.yaml in the current directory)")
-    p.add_argument("--json", action="store_true",
-                   help='print {"qps": [...], "alpha": ..., "loss": ...}')
+    p.set_defaults(func=_fit)
 
-    p = sub.add_parser("quantize", help="quantize a (K, N) weight matrix to codes and write "
-                                        "$readmemh data for an array")
-    _add_spec(p)
+    p = sub.add_parser("quantize", parents=[par["spec"], par["json"]],
+                       help="quantize a (K, N) weight matrix to codes and write $readmemh "
+                            "data for an array")
     p.add_argument("--weights", required=True, metavar="W",
                    help="(K inputs, N outputs) float matrix, Y = X @ W; .npy or .npz")
     p.add_argument("--key", help="array name inside an .npz")
@@ -85,48 +89,36 @@ def _parser():
                    help="one scale per output column instead of one per matrix")
     p.add_argument("--out", metavar="DIR",
                    help="output directory (default: build/<name>/weights)")
-    p.add_argument("--json", action="store_true", help="print weights.json")
+    p.set_defaults(func=_quantize)
 
-    p = sub.add_parser("jlq-snr", help="the SNR estimate of seed 004 section III-A for JLQ "
-                                       "levels 2^(i - s*x)")
-    p.add_argument("--s", type=int, required=True, help="jumping step")
-    p.add_argument("--i", type=int, required=True, help="scaling exponent")
-    p.add_argument("--bits", type=int, required=True, help="weight bits, sign included")
-    p.add_argument("--zero", action="store_true", help="ternary sign (a zero level)")
-    p.add_argument("--json", action="store_true", help='print {"snr_db": x}')
+    from .families import FAMILIES
+    for family in FAMILIES.values():
+        family.add_commands(sub, par)
 
-    p = sub.add_parser("compare", help="build every paper configuration and its baselines; "
-                                       "write compare.md/.csv/.json and plots")
+    p = sub.add_parser("compare", parents=[par["jobs"], par["json"]],
+                       help="build every paper configuration and its baselines; "
+                            "write compare.md/.csv/.json and plots")
     p.add_argument("--out", default="build/compare", metavar="DIR",
                    help="output directory (default: build/compare)")
     p.add_argument("--force", action="store_true",
                    help="rebuild even when DIR/builds/<name> matches its spec")
-    p.add_argument("--jobs", type=int, default=2, metavar="N",
-                   help="builds at once (worker processes; default 2)")
     p.add_argument("--no-area", action="store_true",
                    help="skip the OSU 0.18 um standard-cell area")
     p.add_argument("--table", action="append", metavar="ID",
                    help="compare only this paper table (repeatable): seed002_table10, "
                         "seed004_table8, seed001_table4")
-    p.add_argument("--json", action="store_true", help="print compare.json instead of tables")
+    p.set_defaults(func=_compare)
 
-    p = sub.add_parser("sweep", help="build and synthesize a grid of specs in parallel, with a "
-                                     "cache; write sweep.md/.csv/.json and the Pareto plot")
+    p = sub.add_parser("sweep", parents=[par["jobs"], par["json"]],
+                       help="build and synthesize a grid of specs in parallel, with a "
+                            "cache; write sweep.md/.csv/.json and the Pareto plot")
     p.add_argument("grid", help="grid YAML file (see sweeps/)")
     p.add_argument("--out", metavar="DIR", help="output directory (default: build/sweep/<name>)")
-    p.add_argument("--jobs", type=int, default=2, metavar="N",
-                   help="worker processes of the local pool (default 2; 1: in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the points on this Dask distributed scheduler "
                         "(tcp://host:8786) instead of a local pool")
-    p.add_argument("--json", action="store_true", help="print sweep.json instead of a table")
+    p.set_defaults(func=_sweep)
     return parser
-
-
-def _progress(quiet):
-    if quiet:
-        return None
-    return lambda msg: print(f"  .. {msg}", file=sys.stderr, flush=True)
 
 
 def _print_verification(results):
@@ -153,6 +145,7 @@ def _build(args, formal, cocotb):
     from .flows.build import build
     from .verify.verdict import report_failures
     from .reports.build_report import summary_table
+    from .reports.console import stage_printer
     from .spec import load_spec
 
     spec = load_spec(args.spec)
@@ -163,7 +156,7 @@ def _build(args, formal, cocotb):
     start = time.monotonic()
     report, out_dir, _ = build(spec, args.out, synth=not args.no_synth, formal=formal,
                                cocotb=cocotb, random_steps=getattr(args, "steps", 2000),
-                               progress=_progress(args.json), part=args.part)
+                               progress=stage_printer(args.json), part=args.part)
     if args.json:
         print(json.dumps(report, indent=1))
     else:
@@ -314,91 +307,50 @@ def _quantize(args):
     return 0
 
 
-def _jlq_snr(args):
-    from .errors import InputError
-    from .families.jlq_snr import snr_db
-
-    try:
-        value = snr_db(args.s, args.i, args.bits, zero=args.zero)
-    except ValueError as e:
-        raise InputError(f"jlq-snr: {e}") from None
-    if args.json:
-        print(json.dumps({"snr_db": value}))
-    else:
-        sign = "ternary" if args.zero else "binary"
-        print(f"JLQ s={args.s} i={args.i} {args.bits}-bit {sign} sign: SNR {value:.2f} dB "
-              f"(Gaussian weights, delta = 0.05; seed 004 section III-A)")
-    return 0
-
-
 def _compare(args):
-    """``shiftgen compare``: a rich progress bar on stderr, rich tables (or JSON) on stdout."""
-    from .flows.compare import rich_tables, run_compare, to_json
-    from .errors import InputError
+    """``shiftgen compare``: progress on stderr, tables (or JSON) on stdout."""
+    from .flows.compare import run_compare
+    from .reports.compare import terminal_tables, to_json
+    from .reports.console import Progress, print_table
 
-    if args.jobs < 1:
-        raise InputError(f"--jobs must be at least 1, not {args.jobs}")
-    try:
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                                   TextColumn, TimeElapsedColumn)
-    except ImportError:  # plain lines without rich
-        Console = None
     start = time.monotonic()
-    kwargs = dict(tables=args.table, jobs=args.jobs, force=args.force, area=not args.no_area)
-    if Console is None:
-        def plain(ev):
-            if ev["event"] == "done":
-                print(f"  .. {ev['name']}: {'reused' if ev['cached'] else 'built'} "
-                      f"({ev['seconds']:.1f} s)", file=sys.stderr, flush=True)
-            elif ev["event"] == "phase":
-                print(f"  .. {ev['msg']}", file=sys.stderr, flush=True)
-        doc = run_compare(args.out, progress=plain, **kwargs)
-    else:
-        err = Console(stderr=True)
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                   MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=False) as bar:
-            task = bar.add_task("compare", total=None)
-            running = {}
-
-            def show(ev):
-                kind = ev["event"]
-                if kind == "plan":
-                    bar.update(task, total=ev["total"], description="builds")
-                elif kind == "stage":
-                    running[ev["name"]] = ev["msg"]
-                elif kind == "done":
-                    running.pop(ev["name"], None)
-                    how = "reused" if ev["cached"] else f"built in {ev['seconds']:.0f} s"
-                    bar.console.print(f"  {ev['name']}: {how}", highlight=False)
-                    bar.advance(task)
-                elif kind == "phase":
-                    running.clear()
-                    running["compare"] = ev["msg"]
-                now = "; ".join(f"{n}: {m}" for n, m in running.items())
-                bar.update(task, description=f"builds [dim]{now}[/dim]" if now else "builds")
-            doc = run_compare(args.out, progress=show, **kwargs)
-    seconds = time.monotonic() - start
+    with Progress("builds", quiet=args.json) as show:
+        doc = run_compare(args.out, tables=args.table, jobs=args.jobs, force=args.force,
+                          area=not args.no_area, progress=show)
     if args.json:
         print(to_json(doc), end="")
         return 0
-    if Console is None:
-        from .flows.compare import to_markdown
-        print(to_markdown(doc))
-    else:
-        out = Console()
-        rich_tables(out if out.is_terminal else Console(width=160), doc)
-    print(f"compare: {len(doc['builds'])} builds, {seconds:.1f} s -> {args.out}/compare.md, "
-          f"compare.csv, compare.json, plots/")
+    for table in terminal_tables(doc):
+        print_table(table)
+    print(f"compare: {len(doc['builds'])} builds, {time.monotonic() - start:.1f} s -> "
+          f"{args.out}/compare.md, compare.csv, compare.json, plots/")
     return 0
 
 
 def _sweep(args):
     """``shiftgen sweep``: progress on stderr, a table (or JSON) on stdout."""
-    from .flows.sweep import run_cli
-    return run_cli(args.grid, out=args.out, jobs=args.jobs, scheduler=args.scheduler,
-                   as_json=args.json)
+    from rich import box
+
+    from .flows.jobs import Runner
+    from .flows.sweep import load_grid, run_sweep
+    from .flows.sweep.run import default_out
+    from .reports.console import Progress, print_table
+    from .reports.sweep import terminal_table, to_json
+
+    Runner(jobs=args.jobs)  # a bad --jobs is an error before the grid is read
+    grid = load_grid(args.grid)
+    out = args.out if args.out is not None else default_out(grid)
+    with Progress("points", quiet=args.json) as show:
+        doc = run_sweep(grid, out, jobs=args.jobs, scheduler=args.scheduler, progress=show)
+    if args.json:
+        print(to_json(doc), end="")
+        return 0
+    run = doc["run"]
+    print_table(terminal_table(doc), box=box.SIMPLE_HEAD, pad_edge=False)
+    print(f"sweep {doc['sweep']}: {doc['count']} points ({run['computed']} computed, "
+          f"{run['cached']} cached, {len(doc['skipped'])} skipped) on {run['backend']} in "
+          f"{run['seconds']:.1f} s -> {out}/sweep.md, sweep.csv, sweep.json, pareto.png")
+    return 0
 
 
 def _raise_interrupt(signum, frame):
@@ -424,20 +376,7 @@ def main(argv=None):
 
 def _run(args):
     try:
-        if args.command == "build":
-            return _build(args, formal=False, cocotb=())
-        if args.command == "verify":
-            return _verify(args)
-        if args.command == "fit":
-            return _fit(args)
-        if args.command == "quantize":
-            return _quantize(args)
-        if args.command == "jlq-snr":
-            return _jlq_snr(args)
-        if args.command == "compare":
-            return _compare(args)
-        if args.command == "sweep":
-            return _sweep(args)
+        return args.func(args)
     except ShiftgenError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
@@ -450,4 +389,3 @@ def _run(args):
         print(f"error: internal error: {type(e).__name__}: {e} "
               f"(set SHIFTGEN_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
-    return 0  # pragma: no cover

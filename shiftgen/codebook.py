@@ -70,7 +70,7 @@ class Codebook:
     Parameters
     ----------
     family : str
-        Family name (``pot``).
+        Family name (the ``family:`` of the spec).
     weight_bits : int
         Width of a weight code, sign included.
     F : int

@@ -10,8 +10,10 @@ import sys
 import pytest
 
 from shiftgen.flows import compare
-from shiftgen.flows.compare import (compute_rows, load_figures, plan, run_compare, summarize_report,
-                              to_csv, to_json, to_markdown)
+from shiftgen.errors import InputError
+from shiftgen.flows.compare import (compute_rows, load_figures, plan, run_compare,
+                                    summarize_report)
+from shiftgen.reports.compare import to_csv, to_json, to_markdown
 from shiftgen.spec import load_spec
 
 from .support import ROOT
@@ -84,7 +86,7 @@ def test_bad_data_file_is_one_clear_error(tmp_path):
     bad.write_text("tables: [{id: t, title: T, seed: s.txt, table: T1, kind: pe}]\n"
                    "rows:\n- {table: t, design: A, spec: specs/pot_4bit.yaml, baseline: B,\n"
                    "   paper: {LUT: 3}, source: {seed: s.txt, table: T1, row: A}}\n")
-    with pytest.raises(compare.InputError, match="baseline 'B' is not another design"):
+    with pytest.raises(InputError, match="baseline 'B' is not another design"):
         load_figures(bad)
 
 
@@ -205,7 +207,7 @@ def test_markdown_csv_json_writers():
     assert "`specs/d.yaml as 4x4 array`" in md
     assert "**Verification failed: amaranth_sim.**" in md
     assert "Note: a | note" in md
-    assert "| b | pot | 4 | 60 | 20 | 13 | max|W| | yes |" in md
+    assert "| b | pot | 4 | 60 | 20 | 13 | max\\|W\\| | yes |" in md  # a | in a cell is escaped
     rows = list(csv.DictReader(io.StringIO(to_csv(doc))))
     assert [r["design"] for r in rows] == ["Mult", "Shift", "Jump", "Big mult", "Big shift"]
     assert rows[1]["paper_ratio_LUT"] == "0.5" and rows[1]["our_ratio_area"] == "0.5"
@@ -218,8 +220,9 @@ def test_markdown_csv_json_writers():
 # ---------------------------------------------------------------- plots
 
 def _plot_all(out):
-    from shiftgen.reports.plots import gaussian_weights, levels_plot, pareto_plot, resources_plot
-    w = gaussian_weights(4096, seed=3, dist="laplace")
+    from shiftgen.reports.plots import levels_plot, pareto_plot, resources_plot
+    from shiftgen.weights.seeded import seeded_weights
+    w = seeded_weights(4096, seed=3, distribution="laplace")
     specs = [load_spec(ROOT / "specs" / f"{n}.yaml") for n in ("jlq_2bit", "jlq_3bit_shifter")]
     files = [*levels_plot(specs, w, out / "levels_jlq", title="jlq"),
              *levels_plot(load_spec(ROOT / "specs" / "ausn_8x4_decoder.yaml"), w,
@@ -264,12 +267,12 @@ def test_area_says_why_when_missing(tmp_path, monkeypatch):
     verilog = tmp_path / "x.v"
     verilog.write_text("module x(input a, output b); assign b = a; endmodule\n")
     monkeypatch.setitem(sys.modules, "shiftgen.synth.asic", None)  # not there: import fails
-    assert compare._area(verilog, "x", tmp_path) == {
+    assert compare.task.area(verilog, "x", tmp_path) == {
         "area_um2": None, "reason": "n/a: shiftgen.synth.asic not available"}
     monkeypatch.delitem(sys.modules, "shiftgen.synth.asic")
     pytest.importorskip("shiftgen.synth.asic")
     monkeypatch.setenv("SHIFTGEN_LIBERTY", str(tmp_path / "missing.lib"))
-    res = compare._area(verilog, "x", tmp_path)
+    res = compare.task.area(verilog, "x", tmp_path)
     assert res["area_um2"] is None and "liberty" in res["reason"]
 
 

@@ -26,11 +26,6 @@ def matrix(k=K, n=N, seed=0):
     return np.random.default_rng(seed).normal(size=(k, n))
 
 
-def can_quantize(spec):
-    """The AUSN decoder baseline has no quantizer of its own (rank codes)."""
-    return not (spec.family.name == "ausn" and spec.params.style != "superposition")
-
-
 def spec_params():
     return [pytest.param(load_spec(p), id=p.stem) for p in SPEC_PATHS]
 
@@ -67,10 +62,6 @@ def check_result(spec, w, qm, tmp_path):
 @pytest.mark.parametrize("spec", spec_params())
 def test_every_spec_quantizes_a_matrix(spec, tmp_path):
     w = matrix()
-    if not can_quantize(spec):
-        with pytest.raises(InputError, match="cannot quantize"):
-            quantize_matrix(spec, w)
-        return
     qm = quantize_matrix(spec, w)
     assert isinstance(qm.scale, float) and qm.scale_axis is None
     assert qm.codes.tolist() == spec.family.quantize(spec, w).codes.tolist()
@@ -80,10 +71,6 @@ def test_every_spec_quantizes_a_matrix(spec, tmp_path):
 @pytest.mark.parametrize("spec", spec_params())
 def test_every_spec_quantizes_per_channel(spec, tmp_path):
     w = matrix(seed=1) * np.linspace(0.1, 3, N)  # columns of different ranges
-    if not can_quantize(spec):
-        with pytest.raises(InputError, match="decoder baseline"):
-            quantize_matrix(spec, w, per_channel=True)
-        return
     qm = quantize_matrix(spec, w, per_channel=True)
     assert qm.scale_axis == 1 and qm.scale.shape == (N,)
     for j in range(N):  # each column as the family quantizes it alone, as a 1-D array
@@ -298,11 +285,26 @@ def test_cli_npz_key_selects(tmp_path, capsys):
               "dtype must be floating point, not int32", f"{path}[b]", out="o2")
 
 
-def test_cli_decoder_spec_exit_2(tmp_path, capsys):
+def test_decoder_baseline_quantizes_to_its_superposition_levels():
+    """One rule for both AUSN styles: the decoder baseline's code is the rank of the level
+    Algorithm 1 picks, so it stands for the same weights as the superposition PE."""
+    w = matrix(seed=4)
+    for stem in ("ausn_8x4", "ausn_8x5", "ausn_8x8"):
+        sup = load_spec(ROOT / "specs" / f"{stem}.yaml")
+        dec = load_spec(ROOT / "specs" / f"{stem}_decoder.yaml")
+        qs, qd = quantize_matrix(sup, w), quantize_matrix(dec, w)
+        assert np.array_equal(qs.dequantized, qd.dequantized) and qs.scale == qd.scale
+        assert not np.array_equal(qs.codes, qd.codes)  # rank codes, not part codes
+
+
+def test_cli_spec_without_levels_exit_2(tmp_path, capsys):
+    """A PE without its decoder (SQ qps: external) has no levels of its own to quantize to."""
     np.save(tmp_path / "w.npy", matrix())
-    spec = ROOT / "specs" / "ausn_8x4_decoder.yaml"
+    spec = tmp_path / "sq_external.yaml"
+    spec.write_text("family: sq\npe: {act_bits: 8, weight_bits: 5, acc_bits: 16}\n"
+                    "params: {qps: external}\n")
     check_bad(tmp_path, capsys, ["--weights", tmp_path / "w.npy"],
-              "family 'ausn' cannot quantize", str(spec), spec=spec)
+              "family 'sq' cannot quantize", str(spec), spec=spec)
 
 
 def test_cli_refuses_to_replace_other_files(tmp_path, capsys):

@@ -272,11 +272,11 @@ def fake_task(monkeypatch):
     calls = []
     failing = set()
 
-    def fake(spec_text, weights_cfg, work_root):
+    def fake(spec_text, weights_cfg, work_root, fitted=(), *, progress=None):
         doc = yaml.safe_load(spec_text)
         calls.append(doc["name"])
         if doc["name"] in failing:
-            return {"error": "ToolError: yosys failed: ERROR: boom"}
+            raise ToolError("yosys failed: ERROR: boom")
         bits = doc["pe"]["weight_bits"]
         return {"result": {"family": doc["family"], "weight_bits": bits, "act_bits": 4,
                            "acc_bits": 12, "product_bits": 4 + bits, "F": 0, "params": {},
@@ -285,7 +285,7 @@ def fake_task(monkeypatch):
                            "scale_rule": "fake", "fit": None, "yosys": version},
                 "timing": {"total": 0.01}}
 
-    monkeypatch.setattr(sweep, "run_point", fake)
+    monkeypatch.setattr(sweep.task, "run_point", fake)
     fake.calls, fake.failing = calls, failing
     return fake
 
@@ -342,8 +342,7 @@ def test_failed_point_is_one_line_and_the_rest_is_cached(tmp_path, fake_task, ca
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (f"error: 1 of 4 points failed (the other points are cached in "
-                            f"{out / 'cache'}); first: pot_w3: ToolError: yosys failed: "
-                            f"ERROR: boom\n")
+                            f"{out / 'cache'}); first: pot_w3: yosys failed: ERROR: boom\n")
     assert len(list((out / "cache").glob("*.json"))) == 3
     assert sorted(p.name for p in out.iterdir()) == ["cache"]
     fake_task.failing.clear()

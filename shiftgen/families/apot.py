@@ -17,7 +17,7 @@ and leaves it out of Table 10):
 """
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -154,6 +154,8 @@ class Apot(Family):
     Params = ApotParams
     PE = ApotPE
     weight_bits = (3, 7)
+    scale_rule = "L2 fit (seed 003 eqs. 8-10)"
+    plot_style = ("D", "#56B4E9")
 
     def codebook(self, params, weight_bits):
         B = weight_bits - 1
@@ -167,6 +169,11 @@ class Apot(Family):
                                 "terms": [[None if e is None else f"2^-{e}" for e in t]
                                           for t in TERMS[B]]},
                         fields=fields)
+
+    def quantize_for_snr(self, spec, weights):
+        """A spec's ``alpha`` was fitted to other weights: fitted again (L2)."""
+        fitted = replace(spec, params=replace(spec.params, alpha=None))
+        return self.quantize(fitted, weights), self.scale_rule
 
     def quantize(self, spec, weights, alpha=None):
         """Clip ``w / alpha`` to [-1, 1] and round to the nearest level, linear domain.

@@ -24,7 +24,7 @@ one-hot decoder and the one-hot terms are added. The codebook's
 golden model, the simulators and the proof read the same numbers.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -98,6 +98,15 @@ def _magnitude_table(params):
     zero = tuple(0 for _ in _widths(params))
     ranked += [(Fraction(0), zero)] * (len(table) - len(ranked))
     return [(parts, level) for level, parts in ranked]
+
+
+def _rank_of_superposition(params):
+    """Per superposition magnitude code: the decoder baseline's rank code of its level."""
+    levels = [level for _, level in _magnitude_table(replace(params, style="superposition"))]
+    rank = {}
+    for code, (_, level) in enumerate(_magnitude_table(params)):
+        rank.setdefault(level, code)
+    return np.array([rank[level] for level in levels], dtype=np.int64)
 
 
 class AusnPE(MacPE):
@@ -193,6 +202,8 @@ class Ausn(Family):
     Params = AusnParams
     PE = AusnPE
     weight_bits = (2, 9)
+    scale_rule = "PreConvert (seed 001 eqs. 1-3); Algorithm 1 rounds down"
+    plot_style = ("v", "#CC79A7")
 
     def check(self, params, pe):
         need = 1 + sum(_widths(params))
@@ -242,17 +253,18 @@ class Ausn(Family):
         """PreConvert (eqs. 1-3) and Algorithm 1 (seed 001 section 4.2).
 
         Algorithm 1 takes the largest basis value not above the remainder at
-        each step, so it rounds the magnitude down to a level. Only the
-        ``superposition`` coding is quantized (the decoder baseline's rank
-        code stands for the same levels).
+        each step, so it rounds the magnitude down to a level. Both styles
+        quantize alike: the ``decoder`` baseline stands for the same levels
+        as its superposition PE, so its code is the rank of the level that
+        Algorithm 1 picks (the code its decoder ROM maps back to the parts).
         """
-        if spec.params.style != "superposition":
-            raise ValueError("Quantizing uses the superposition coding; the decoder "
-                             "baseline has the same levels under rank codes")
         fields = _fields(spec.params)
         q = quantize(weights, fields, scale=alpha)
         n = sum(_widths(spec.params))
-        codes = np.asarray(q.codes, dtype=np.int64) | (np.asarray(q.signs, dtype=np.int64) << n)
+        mags = np.asarray(q.codes, dtype=np.int64)
+        if spec.params.style != "superposition":
+            mags = _rank_of_superposition(spec.params)[mags]
+        codes = mags | (np.asarray(q.signs, dtype=np.int64) << n)
         return Quantized(codes, q.scale, spec.codebook)
 
     def fit(self, spec, weights, per_channel_axis=None):

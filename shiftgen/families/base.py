@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["Family", "Quantized", "nearest_codes", "sign_magnitude_codes"]
+__all__ = ["Family", "SharedDecoder", "Quantized", "nearest_codes", "sign_magnitude_codes"]
 
 
 class Quantized:
@@ -72,12 +72,50 @@ def sign_magnitude_codes(codebook, x):
     return mag_codes | (negative.astype(np.int64) << (codebook.weight_bits - 1))
 
 
+class SharedDecoder:
+    """A weight decoder that an array can share among its cells, on the load path.
+
+    Seed 003 section 3.5: the PE without its decoder takes the decoded
+    fields; one decoder serves a column (``array.decoder: column``) or, with
+    one read port per column, the whole array (``array``). A family whose
+    decoder can be shared sets :attr:`Family.shared_decoder` to one of these.
+
+    Members
+    -------
+    placements : tuple of str
+        The ``array.decoder`` values besides ``pe`` it supports.
+    write_enable : str or None
+        The decoder's write-enable port (a programmable table; it appears in
+        the codebook's setup writes), or ``None`` for a constant decoder.
+    column_address : str or None
+        The port an array with one decoder per column adds, so that a write
+        reaches one column's decoder only.
+    """
+    placements = ("column", "array")
+    write_enable = None
+    column_address = None
+
+    def cell_spec(self, spec):
+        """The spec of the decoder-free cell the array is built from."""
+        raise NotImplementedError  # pragma: no cover
+
+    def component(self, spec, ports):
+        """A load-path decoder component with ``ports`` read ports.
+
+        Its signature has ``code`` (``ports`` weight codes in), ``decoded``
+        (the cell's weight words out) and any write port of its table.
+        """
+        raise NotImplementedError  # pragma: no cover
+
+
 class Family:
-    """A quantizer family: parameters, codebook, quantizer and PE.
+    """A quantizer family: parameters, codebook, quantizer, PE, and what else differs by family.
 
     Subclasses set the class attributes and implement the methods. Adding a
     family is one new module holding such a subclass, plus a line in
-    :data:`shiftgen.families.FAMILIES`.
+    :data:`shiftgen.families.FAMILIES` (or :func:`shiftgen.families.register`
+    from another package). Nothing outside ``shiftgen/families/`` names a
+    family: every command asks the family object.
 
     Members
     -------
@@ -91,12 +129,27 @@ class Family:
         from the spec.
     weight_bits : tuple of (int, int)
         Inclusive range of ``pe.weight_bits`` the family supports.
+    scale_rule : str
+        How :meth:`quantize` chooses its scale when given none, in words
+        (reports and plots say it beside each SNR).
+    plot_style : tuple of (str, str)
+        Matplotlib marker and colour of the family's points in plots.
+    shared_decoder : SharedDecoder or None
+        The decoder an array may share among its cells, if the family has one.
     """
     name = None
     Params = None
     PE = None
     weight_bits = (1, 16)
+    scale_rule = "family default"
+    plot_style = ("X", "#777777")
+    shared_decoder = None
 
+    @property
+    def decoder_placements(self):
+        """The ``array.decoder`` values the family allows: ``pe``, and the shared ones."""
+        extra = self.shared_decoder.placements if self.shared_decoder is not None else ()
+        return ("pe", *extra)
     def check(self, params, pe):
         """Check relations between ``params`` and the ``pe`` section.
 
@@ -125,25 +178,6 @@ class Family:
         other multipliers at run time (a programmable decoder) widens it.
         """
         return spec.codebook.product_range(spec.pe.act_bits, spec.pe.act_signed)
-
-    def array_cell_spec(self, spec):
-        """The spec of the array cell when the array decodes weights on load.
-
-        Only a family with a decoder that can be shared (``sq``) has one;
-        the default refuses (the spec check keeps ``array.decoder: pe``).
-        """
-        raise NotImplementedError  # pragma: no cover
-
-    def array_decoder(self, spec, ports):
-        """A load-path decoder component with ``ports`` read ports (``sq`` only)."""
-        raise NotImplementedError  # pragma: no cover
-
-    decoder_placements = ("pe",)
-    #: A shared load-path decoder's write-enable port (in the codebook's setup
-    #: writes), and the column-address port an array with one decoder per
-    #: column adds so that a write reaches one column's decoder only.
-    decoder_write_enable = None
-    decoder_column_address = None
 
     def check_array(self, params, pe, array):
         """Check the ``array`` section against the family's parameters.
@@ -190,9 +224,57 @@ class Family:
         spec : Spec
         weights : numpy.ndarray
         alpha : float, optional
-            Scale to use instead of the family's own choice.
+            Scale to use instead of the family's own choice
+            (:attr:`scale_rule`).
+
+        Raises
+        ------
+        ValueError
+            If this configuration cannot quantize (a PE without its decoder
+            has no levels of its own); callers turn it into an input error.
         """
         raise NotImplementedError  # pragma: no cover
+
+    def quantize_for_snr(self, spec, weights):
+        """Quantize seeded weights at the scale the family would choose for them.
+
+        The SNR axis of sweeps and plots compares families on the same
+        weights, so a scale a spec fixed for other data (a fitted ``alpha``)
+        is chosen again here. The default is :meth:`quantize` with its own
+        rule.
+
+        Returns
+        -------
+        (Quantized, str)
+            The quantized weights and how the scale was chosen.
+        """
+        return self.quantize(spec, weights), self.scale_rule
+
+    def sweep_fitted(self, params, pe):
+        """What a sweep point leaves to be fitted to the sweep's weights when it runs.
+
+        Parameters
+        ----------
+        params, pe : dict
+            The point's ``params`` and ``pe`` sections as written (no defaults).
+
+        Returns
+        -------
+        (tuple of str, dict)
+            The ``params`` fields :meth:`fit` fills at run time (none by
+            default), and ``params`` with stand-ins that bound any fit, so
+            that the point can be checked before it runs.
+        """
+        return (), params
+
+    def add_commands(self, subparsers, parents):
+        """Add the family's own ``shiftgen`` subcommands.
+
+        Each parser sets ``func`` (``parser.set_defaults(func=...)``), a
+        callable taking the parsed arguments and returning the exit status;
+        ``parents`` holds the shared option parsers (``json``, ``out``,
+        ``jobs``) by name.
+        """
 
     def __repr__(self):
         return f"<family {self.name}>"

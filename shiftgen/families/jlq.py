@@ -17,6 +17,7 @@ PE styles (section V, Table VIII):
   negation.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,11 +126,63 @@ class JlqPE(MacPE):
         return Mux(sign, -magnitude, magnitude), 0
 
 
+#: Scale search for the SNR axis: log2(alpha) steps per octave, and the octaves
+#: searched below the start (one above).
+SNR_STEPS, SNR_OCTAVES = 32, 8
+
+
+def _snr_command(args):
+    """``shiftgen jlq-snr``: the SNR estimate of seed 004 section III-A (Table I)."""
+    import json
+
+    from ..errors import InputError
+    from .jlq_snr import snr_db
+    try:
+        value = snr_db(args.s, args.i, args.bits, zero=args.zero)
+    except ValueError as e:
+        raise InputError(f"jlq-snr: {e}") from None
+    if args.json:
+        print(json.dumps({"snr_db": value}))
+    else:
+        sign = "ternary" if args.zero else "binary"
+        print(f"JLQ s={args.s} i={args.i} {args.bits}-bit {sign} sign: SNR {value:.2f} dB "
+              f"(Gaussian weights, delta = 0.05; seed 004 section III-A)")
+    return 0
+
+
 class Jlq(Family):
     name = "jlq"
     Params = JlqParams
     PE = JlqPE
     weight_bits = (2, 5)
+    scale_rule = "params.alpha (1: weights in [-1, 1], seed 004)"
+    plot_style = ("^", "#D55E00")
+
+    def add_commands(self, subparsers, parents):
+        p = subparsers.add_parser("jlq-snr", parents=[parents["json"]],
+                                  help="the SNR estimate of seed 004 section III-A for JLQ "
+                                       "levels 2^(i - s*x)")
+        p.add_argument("--s", type=int, required=True, help="jumping step")
+        p.add_argument("--i", type=int, required=True, help="scaling exponent")
+        p.add_argument("--bits", type=int, required=True, help="weight bits, sign included")
+        p.add_argument("--zero", action="store_true", help="ternary sign (a zero level)")
+        p.set_defaults(func=_snr_command)
+
+    def quantize_for_snr(self, spec, weights):
+        """``alpha`` is a fixed normalization (1), not a fit: the ``alpha`` of least
+        squared error on a grid of :data:`SNR_STEPS` points per octave is taken instead."""
+        weights = np.asarray(weights, dtype=np.float64)
+        peak = float(np.max(np.abs(weights))) if weights.size else 1.0
+        top = 2.0 ** spec.params.i  # the largest level at alpha = 1
+        start = math.log2(peak / top) if peak > 0 else 0.0
+        best = None
+        for k in range(-SNR_OCTAVES * SNR_STEPS, SNR_STEPS + 1):
+            alpha = 2.0 ** (start + k / SNR_STEPS)
+            q = self.quantize(spec, weights, alpha=alpha)
+            err = float(np.sum((weights - q.dequantize()) ** 2))
+            if best is None or err < best[0]:
+                best = (err, q)
+        return best[1], f"least-squares alpha ({SNR_STEPS} steps per octave)"
 
     def codebook(self, params, weight_bits):
         x_max, x_last, F = _layout(params, weight_bits)

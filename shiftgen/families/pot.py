@@ -92,6 +92,8 @@ class Pot(Family):
     Params = PotParams
     PE = PotPE
     weight_bits = (2, 6)
+    scale_rule = "max|W| (seed 002)"
+    plot_style = ("o", "#E69F00")
 
     def codebook(self, params, weight_bits):
         e_max, F = _exponents(weight_bits, params.zero)

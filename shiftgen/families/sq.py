@@ -28,11 +28,12 @@ from ..codebook import Codebook, minimal_F, sign_magnitude, signed_bits
 from ..hdl.pe import MacPE
 from ..hdl.shift_mux import shift_mux
 from ..spec.schema import FieldError, option
-from .base import Family, Quantized, sign_magnitude_codes
+from .base import Family, Quantized, SharedDecoder, sign_magnitude_codes
 from .scale import fit_scale
 from .sq_search import OPTIONS, decompose, find_best_qps, universal_set
 
-__all__ = ["SqParams", "SqPE", "SqLoadDecoder", "Sq", "select_bits"]
+__all__ = ["SqParams", "SqPE", "SqLoadDecoder", "SqSharedDecoder", "Sq", "select_bits",
+           "no_decoder_spec"]
 
 
 @dataclass(frozen=True)
@@ -195,11 +196,36 @@ class SqLoadDecoder(wiring.Component):
         return m
 
 
+class SqSharedDecoder(SharedDecoder):
+    """The QPS decoder on the array's load path (seed 003 section 3.5), one per column
+    (``decoder: column``, each column its own table through ``qps_col``) or one for
+    the array."""
+    write_enable = "qps_we"
+    column_address = "qps_col"
+
+    def cell_spec(self, spec):
+        return no_decoder_spec(spec)
+
+    def component(self, spec, ports):
+        return SqLoadDecoder(spec, ports)
+
+
+def no_decoder_spec(spec):
+    """The PE of ``spec`` without its decoder: ``w`` carries the sign and both selects."""
+    A, B = OPTIONS[spec.params.universal_set]
+    pe = replace(spec.pe, weight_bits=1 + select_bits(A) + select_bits(B))
+    params = replace(spec.params, qps="external", points=(), alpha=None)
+    return replace(spec, name=f"{spec.name}_no_decoder", pe=pe, params=params)
+
+
 class Sq(Family):
     name = "sq"
     Params = SqParams
     PE = SqPE
     weight_bits = (2, 7)
+    scale_rule = "L2 fit (seed 003 eqs. 8-10)"
+    plot_style = ("P", "#009E73")
+    shared_decoder = SqSharedDecoder()
 
     def check(self, params, pe):
         A, B = OPTIONS[params.universal_set]
@@ -333,21 +359,11 @@ class Sq(Family):
                    "subsets": result.subsets, "converged": bool(result.converged)}
         return updates, summary
 
-    def _no_decoder(self, spec):
-        A, B = OPTIONS[spec.params.universal_set]
-        pe = replace(spec.pe, weight_bits=1 + select_bits(A) + select_bits(B))
-        params = replace(spec.params, qps="external", points=(), alpha=None)
-        return replace(spec, name=f"{spec.name}_no_decoder", pe=pe, params=params)
-
     def variants(self, spec):
         """The programmable PE is also reported without its decoder (seed 003 section 3.5)."""
         if spec.params.qps != "programmable":
             return {}
-        return {"no_decoder": self._no_decoder(spec)}
-
-    decoder_placements = ("pe", "column", "array")
-    decoder_write_enable = "qps_we"
-    decoder_column_address = "qps_col"
+        return {"no_decoder": no_decoder_spec(spec)}
 
     def check_array(self, params, pe, array):
         if array.decoder != "pe" and params.qps == "external":
@@ -365,11 +381,26 @@ class Sq(Family):
         lo, hi = act_range(spec.pe.act_bits, spec.pe.act_signed)
         return min(lo * top, -hi * top), max(hi * top, -lo * top)
 
-    def array_cell_spec(self, spec):
-        return self._no_decoder(spec)
+    def quantize_for_snr(self, spec, weights):
+        """A spec's ``alpha`` was fitted to other weights: fitted again (eqs. 8-10)."""
+        fitted = replace(spec, params=replace(spec.params, alpha=None))
+        return self.quantize(fitted, weights), self.scale_rule
 
-    def array_decoder(self, spec, ports):
-        return SqLoadDecoder(spec, ports)
+    def sweep_fitted(self, params, pe):
+        """A point without ``points`` (``fixed`` or ``programmable``) has its QPS fitted by
+        FINDBESTQPS when it runs; it is checked with the largest points of its universal
+        set, so ``acc_bits`` must hold a product by the largest of them."""
+        wb = pe.get("weight_bits")
+        if "points" in params or params.get("qps", "fixed") not in ("fixed", "programmable") \
+                or not isinstance(wb, int) or isinstance(wb, bool):
+            return (), params
+        try:
+            allowed = sorted(universal_set(params.get("universal_set", 5)))
+        except Exception:  # noqa: BLE001 - a bad option: the spec check names it
+            return (), params
+        n = 1 << (wb - 1)
+        points = [float(p) for p in allowed[-n:]] if n <= len(allowed) else [0.0] * n
+        return ("points",), {**params, "points": points}
 
     def quantize(self, spec, weights, alpha=None):
         """Nearest point of ``alpha * QPS`` (seed 003 eq. 3); alpha fitted by eqs. 8-10."""

@@ -38,6 +38,8 @@ class Uniform(Family):
     Params = UniformParams
     PE = UniformPE
     weight_bits = (2, 16)
+    scale_rule = "max|W|"
+    plot_style = ("s", "#000000")
 
     def codebook(self, params, weight_bits):
         half = 1 << (weight_bits - 1)

@@ -153,7 +153,8 @@ class WeightStationaryArray(wiring.Component):
         self.mode = cells
         self.cell_name = cell_name or f"{spec.name}_cell"
         cfg = spec.array
-        self.cell_spec = spec if cfg.decoder == "pe" else spec.family.array_cell_spec(spec)
+        shared = spec.family.shared_decoder if cfg.decoder != "pe" else None
+        self.cell_spec = spec if shared is None else shared.cell_spec(spec)
         self.psum_bits = psum_bits(spec)
         self.cell_class = cell_class(spec.family.PE)
         self.cell = self.cell_class(self.cell_spec, self.psum_bits)
@@ -166,14 +167,13 @@ class WeightStationaryArray(wiring.Component):
             extra = {name: cell_members[name] for name in self.cell.extra_members()}
         else:
             count, ports = (cfg.cols, 1) if cfg.decoder == "column" else (1, cfg.cols)
-            self.decoders = [spec.family.array_decoder(spec, ports) for _ in range(count)]
+            self.decoders = [shared.component(spec, ports) for _ in range(count)]
             extra = {name: member for name, member in self.decoders[0].signature.members.items()
                      if name not in ("code", "decoded")}
-            family = spec.family
-            if cfg.decoder == "column" and family.decoder_write_enable in extra:
+            if cfg.decoder == "column" and shared.write_enable in extra:
                 # One table per column: a write goes to the column the address
                 # names (broadcast writes would keep every table equal, one table's worth).
-                self._column_address = family.decoder_column_address
+                self._column_address = shared.column_address
                 extra[self._column_address] = In(unsigned(max(1, (cfg.cols - 1).bit_length())))
         self._extra = tuple(extra)
         super().__init__({
@@ -205,7 +205,7 @@ class WeightStationaryArray(wiring.Component):
                 if name == column:
                     continue
                 value = getattr(self, name)
-                if column is not None and name == self.spec.family.decoder_write_enable:
+                if column is not None and name == self.spec.family.shared_decoder.write_enable:
                     value = value & (getattr(self, column) == k)
                 m.d.comb += getattr(dec, name).eq(value)
             ports = range(C) if len(self.decoders) == 1 else [k]

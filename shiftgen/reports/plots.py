@@ -8,107 +8,35 @@ and neither file carries a date.
 - :func:`resources_plot`: LUT and FF per design, ours beside the paper's;
 - :func:`pareto_plot`: LUT against quantization SNR, the Pareto front marked.
 
-:func:`quantize_scaled` and :func:`snr_db` are the quantization the levels
-plot and the SNR axis share.
+:func:`shiftgen.weights.seeded.quantize_for_snr` is the quantization the
+levels plot and the SNR axis share.
 """
 
 import math
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["quantize_scaled", "snr_db", "levels", "gaussian_weights", "levels_plot",
-           "resources_plot", "pareto_plot", "pareto_front", "FAMILY_STYLE"]
+from ..files import write_bytes
+from ..weights.seeded import quantize_for_snr
 
-#: Marker and colour per family (Okabe-Ito colours: distinguishable in colour-blind vision).
-FAMILY_STYLE = {
-    "uniform": ("s", "#000000"),
-    "pot": ("o", "#E69F00"),
-    "apot": ("D", "#56B4E9"),
-    "sq": ("P", "#009E73"),
-    "jlq": ("^", "#D55E00"),
-    "ausn": ("v", "#CC79A7"),
-}
-_OTHER_STYLE = ("X", "#777777")
+__all__ = ["levels", "levels_plot", "resources_plot", "pareto_plot", "pareto_front",
+           "family_style"]
+
+
+def family_style(name):
+    """Marker and colour of family ``name``: its
+    :attr:`~shiftgen.families.base.Family.plot_style` (the default for an unknown name)."""
+    from ..families import FAMILIES
+    from ..families.base import Family
+    return (FAMILIES.get(name) or Family).plot_style
+
 
 #: Bars: ours and the paper's.
 _OURS, _PAPER = "#0072B2", "#BBBBBB"
 
 #: Salt of the SVG element ids (``svg.hashsalt``), so that an SVG is reproducible.
 _SALT = "shiftgen"
-
-#: JLQ scale search: log2(alpha) steps per octave and the octaves searched
-#: either side of the start.
-_JLQ_STEPS, _JLQ_OCTAVES = 32, 8
-
-
-def gaussian_weights(n=1 << 16, seed=0, dist="gaussian"):
-    """Seeded weights: ``N(0, 1)`` or a unit-variance Laplace."""
-    rng = np.random.default_rng(seed)
-    if dist == "gaussian":
-        return rng.standard_normal(n)
-    if dist == "laplace":
-        return rng.laplace(scale=1 / math.sqrt(2), size=n)
-    raise ValueError(f"dist must be 'gaussian' or 'laplace', not {dist!r}")
-
-
-def snr_db(weights, dequantized):
-    """``10 log10(sum w**2 / sum (w - wq)**2)``; ``inf`` for no error."""
-    w = np.asarray(weights, dtype=np.float64)
-    err = float(np.sum((w - np.asarray(dequantized, dtype=np.float64)) ** 2))
-    signal = float(np.sum(w * w))
-    if err == 0:
-        return math.inf
-    return 10 * math.log10(signal / err)
-
-
-def _quantizable(spec):
-    """``spec``, or the spec with the same levels whose coding the quantizer takes."""
-    params = spec.params
-    if spec.family.name == "ausn" and getattr(params, "style", None) == "decoder":
-        return replace(spec, params=replace(params, style="superposition"))
-    return spec
-
-
-def quantize_scaled(spec, weights):
-    """Quantize ``weights`` with the spec's family quantizer and a scale for them.
-
-    The scale is the family's own rule for these weights: ``max|W|`` (uniform,
-    pot), PreConvert (ausn, whose Algorithm 1 then rounds magnitudes down) or
-    the L2 fit of seed 003 eqs. 8-10 (apot, sq).
-    A fixed ``alpha`` in a spec was fitted on other data, so apot and sq fit
-    it again here; jlq, whose ``alpha`` is a fixed normalization (1: weights
-    in [-1, 1]), gets the ``alpha`` of least squared error on a grid of
-    :data:`_JLQ_STEPS` points per octave.
-
-    Returns
-    -------
-    (Quantized, str)
-        The quantized weights and how the scale was chosen.
-    """
-    weights = np.asarray(weights, dtype=np.float64)
-    spec = _quantizable(spec)
-    family = spec.family
-    if family.name in ("apot", "sq"):
-        fitted = replace(spec, params=replace(spec.params, alpha=None))
-        return family.quantize(fitted, weights), "L2 fit (seed 003 eqs. 8-10)"
-    if family.name == "jlq":
-        peak = float(np.max(np.abs(weights))) if weights.size else 1.0
-        top = 2.0 ** spec.params.i  # the largest level at alpha = 1
-        start = math.log2(peak / top) if peak > 0 else 0.0
-        best = None
-        for k in range(-_JLQ_OCTAVES * _JLQ_STEPS, _JLQ_STEPS + 1):
-            alpha = 2.0 ** (start + k / _JLQ_STEPS)
-            q = family.quantize(spec, weights, alpha=alpha)
-            err = float(np.sum((weights - q.dequantize()) ** 2))
-            if best is None or err < best[0]:
-                best = (err, q)
-        return best[1], f"least-squares alpha ({_JLQ_STEPS} steps per octave)"
-    rule = {"uniform": "max|W|", "pot": "max|W| (seed 002)",
-            "ausn": "PreConvert (seed 001 eqs. 1-3); Algorithm 1 rounds down"}.get(
-                family.name, "family default")
-    return family.quantize(spec, weights), rule
 
 
 def levels(quantized, used_only=False):
@@ -135,13 +63,15 @@ def _rc():
 
 
 def _save(fig, path_stem):
-    """Write ``<stem>.png`` and ``<stem>.svg`` without dates; returns both paths."""
+    """Write ``<stem>.png`` and ``<stem>.svg`` (atomically, without dates); returns both paths."""
+    import io
     plt = _pyplot()
     stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
-    fig.savefig(png, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    for path, metadata in ((png, {"Software": None}), (svg, {"Date": None, "Creator": None})):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=path.suffix[1:], metadata=metadata)
+        write_bytes(path, buf.getvalue())
     plt.close(fig)
     return png, svg
 
@@ -155,8 +85,8 @@ def levels_plot(spec, weights, path_stem, *, title=None):
         One panel per spec (stacked, sharing the weight axis): for example
         every bit width of one family.
     weights : array_like of float
-        The weights (seeded: :func:`gaussian_weights`); each spec quantizes
-        them with :func:`quantize_scaled`, which also gives the levels' scale.
+        The weights (seeded: :func:`~shiftgen.weights.seeded.seeded_weights`); each spec quantizes
+        them with :func:`~shiftgen.weights.seeded.quantize_for_snr`, which also gives the levels' scale.
     path_stem : str or os.PathLike
         Output without suffix: ``<stem>.png`` and ``<stem>.svg``.
     title : str, optional
@@ -178,10 +108,10 @@ def levels_plot(spec, weights, path_stem, *, title=None):
         span = float(np.max(np.abs(w))) if w.size else 1.0
         panels = []
         for s in specs:
-            q, rule = quantize_scaled(s, w)
+            q, snr, rule = quantize_for_snr(s, w)
             lv = levels(q)
             used = np.unique(levels(q, used_only=True))
-            panels.append((s, lv, used, snr_db(w, q.dequantize()), rule))
+            panels.append((s, lv, used, snr, rule))
             span = max(span, float(np.max(np.abs(used))))
         span *= 1.05
         bins = np.linspace(-span, span, 121)
@@ -358,7 +288,7 @@ def pareto_plot(points, path_stem, *, title=None, xlabel="LUT (Yosys xilinx7)",
                     zorder=1, label="Pareto front")
         families = list(dict.fromkeys(p["family"] for p in pts))
         for fam in families:
-            marker, colour = FAMILY_STYLE.get(fam, _OTHER_STYLE)
+            marker, colour = family_style(fam)
             idx = [i for i, p in enumerate(pts) if p["family"] == fam]
             ax.scatter([pts[i]["lut"] for i in idx], [pts[i]["snr_db"] for i in idx],
                        marker=marker, s=34, color=colour, zorder=3, label=fam,

@@ -1,5 +1,11 @@
-"""Spec files: YAML loaded into frozen dataclasses, validated once."""
+"""Spec files: YAML loaded into frozen dataclasses, validated once.
 
-from .config import VERILOG_KEYWORDS, ArrayConfig, PEConfig, Spec, load_spec, parse_spec, read_input
+:mod:`~shiftgen.spec.config` holds the dataclasses, :mod:`~shiftgen.spec.schema`
+the field rules and their checks, :mod:`~shiftgen.spec.load` the reading.
+"""
 
-__all__ = ["PEConfig", "ArrayConfig", "Spec", "VERILOG_KEYWORDS", "load_spec", "parse_spec", "read_input"]
+from .config import ArrayConfig, PEConfig, Spec
+from .load import VERILOG_KEYWORDS, load_spec, load_yaml, parse_spec, read_input
+
+__all__ = ["PEConfig", "ArrayConfig", "Spec", "VERILOG_KEYWORDS", "load_spec", "load_yaml",
+           "parse_spec", "read_input"]

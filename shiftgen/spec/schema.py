@@ -14,7 +14,8 @@ from dataclasses import MISSING
 
 from ..errors import SpecError
 
-__all__ = ["FieldError", "option", "load_section", "describe", "show", "show_key"]
+__all__ = ["FieldError", "option", "load_section", "check_value", "describe", "show",
+           "show_key"]
 
 
 class FieldError(ValueError):
@@ -39,7 +40,8 @@ def option(kind, *, default=MISSING, min=None, max=None, above=None, choices=Non
     Parameters
     ----------
     kind : type
-        ``int``, ``bool``, ``str``, ``float``, or ``list`` (of ``item``).
+        ``int``, ``bool``, ``str``, ``float``, ``dict`` (a mapping, checked
+        by its owner), or ``list`` (of ``item``).
     default : object, optional
         Omitted: the field is required.
     min, max : int or float, optional
@@ -49,12 +51,12 @@ def option(kind, *, default=MISSING, min=None, max=None, above=None, choices=Non
     choices : tuple of str, optional
         Allowed values.
     item : type
-        ``int`` or ``float``: the element type of a ``list``.
+        ``int``, ``float`` or ``dict``: the element type of a ``list``.
     """
-    if kind not in (int, bool, str, float, list):
-        raise TypeError(f"Option kind must be int, bool, str, float or list, not {kind!r}")
-    if item not in (int, float):
-        raise TypeError(f"List item kind must be int or float, not {item!r}")
+    if kind not in (int, bool, str, float, dict, list):
+        raise TypeError(f"Option kind must be int, bool, str, float, dict or list, not {kind!r}")
+    if item not in (int, float, dict):
+        raise TypeError(f"List item kind must be int, float or dict, not {item!r}")
     if above is not None and min is not None:
         raise TypeError("Give min or above, not both")
     metadata = {"kind": kind, "min": min, "max": max, "above": above, "choices": choices,
@@ -69,11 +71,11 @@ def describe(meta):
     kind, lo, hi, choices = meta["kind"], meta["min"], meta["max"], meta["choices"]
     if choices is not None:
         return "one of " + ", ".join(repr(c) for c in choices)
+    lists = {int: "a list of integers", float: "a list of finite numbers",
+             dict: "a list of mappings"}
     noun = {int: "an integer", bool: "true or false", str: "a string",
-            float: "a finite number",
-            list: "a list of integers" if meta.get("item", int) is int
-            else "a list of finite numbers"
-            }[kind]
+            float: "a finite number", dict: "a mapping",
+            list: lists[meta.get("item", int)]}[kind]
     above = meta.get("above")
     if above is not None:
         return f"{noun} above {above}" + ("" if hi is None else f" and at most {hi}")
@@ -142,10 +144,11 @@ def _type_ok(kind, value, item=int):
             and _finite(value)
     if kind is list:
         return isinstance(value, list) and all(_type_ok(item, v) for v in value)
-    return isinstance(value, kind)
+    return isinstance(value, kind)  # str, dict
 
 
-def _check_value(meta, value):
+def check_value(meta, value):
+    """Whether ``value`` meets the rule in a field's ``metadata`` (type, range, choices)."""
     kind, lo, hi, choices = meta["kind"], meta["min"], meta["max"], meta["choices"]
     if not _type_ok(kind, value, meta.get("item", int)):
         return False
@@ -169,7 +172,8 @@ def load_section(cls, data, *, file, path):
     file : str
         The spec file, for error messages.
     path : str
-        Dotted path of the section (``pe``), for error messages.
+        Dotted path of the section (``pe``), for error messages; empty for
+        the top level of a file.
 
     Raises
     ------
@@ -180,26 +184,29 @@ def load_section(cls, data, *, file, path):
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SpecError(file, path, f"must be a mapping of fields, not {show(data)}")
+        raise SpecError(file, path or None, f"must be a mapping of fields, not {show(data)}")
+
+    def at(name):
+        return f"{path}.{name}" if path else name
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key in data:
         if key not in fields:
             allowed = ", ".join(fields) or "none"
-            raise SpecError(file, f"{path}.{show_key(key)}",
+            raise SpecError(file, at(show_key(key)),
                             f"unknown field; allowed fields: {allowed}")
     values = {}
     for name, f in fields.items():
         meta = f.metadata
-        where = f"{path}.{name}"
+        where = at(name)
         if name not in data:
             if f.default is MISSING:
                 raise SpecError(file, where, f"missing; required, {describe(meta)}")
             continue
         value = data[name]
-        if not _check_value(meta, value):
+        if not check_value(meta, value):
             raise SpecError(file, where, f"must be {describe(meta)}, not {show(value)}")
         values[name] = tuple(value) if isinstance(value, list) else value
     try:
         return cls(**values)
     except FieldError as e:
-        raise SpecError(file, f"{path}.{e.field}", e.message) from None
+        raise SpecError(file, at(e.field), e.message) from None

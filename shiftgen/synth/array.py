@@ -275,10 +275,10 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
         if top["blackboxes"] != {cell_name: count}:
             raise ToolError(f"{top_name}: expected {count} instances of {cell_name} as black "
                             f"boxes, Yosys found {top['blackboxes']}")
-        uniform = _sum(t, [(1, top), (count, cell)], cell.get("depth"))
+        plain = _sum(t, [(1, top), (count, cell)], cell.get("depth"))
         seconds = top["seconds"] + sum(r["seconds"] for (kind, tt, _), r in results.items()
                                        if kind == "cell" and tt == t)
-        entry = {"cell": _strip(cell), "top": top, "instances": count, "totals": uniform,
+        entry = {"cell": _strip(cell), "top": top, "instances": count, "totals": plain,
                  "recipe": {"cell": cell["recipe"], "top": top["recipe"]},
                  "candidate": _candidate_name("booth" in cell["recipe"]),
                  "candidates": cell["candidates"], "yosys": version}
@@ -291,7 +291,7 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
                 seconds += res["seconds"]
                 entry["contexts"][ctx] = {"instances": n, **res}
             entry["totals"] = _sum(t, parts, cell.get("depth"))
-            entry["uniform_totals"] = uniform
+            entry["uniform_totals"] = plain
         entry["seconds"] = round(seconds, 2)
         out[t] = entry
     if edges:

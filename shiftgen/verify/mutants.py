@@ -14,7 +14,7 @@ in a generator or a hand edit would:
 ``sign``
     The weight's sign bit is read inverted everywhere the PE uses it.
 
-A family without a shifter (the uniform multiplier) has no ``shift`` mutant.
+A family without a shifter (a multiplier baseline) has no ``shift`` mutant.
 The mutation is made on the Yosys JSON netlist of the exported Verilog after
 ``proc`` and written back as Verilog with the same module and ports, so every
 checker (:func:`shiftgen.verify.formal.prove`, cocotb) runs on it unchanged.

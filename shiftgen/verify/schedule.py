@@ -101,11 +101,9 @@ def setup_writes(spec):
     codebook's table.
     """
     writes = list(spec.codebook.setup)
-    family = spec.family
-    if spec.array.decoder == "column" and any(family.decoder_write_enable in w
-                                              for w in writes):
-        column = family.decoder_column_address
-        writes = [{**w, column: c} for c in range(spec.array.cols) for w in writes]
+    shared = spec.family.shared_decoder
+    if spec.array.decoder == "column" and any(shared.write_enable in w for w in writes):
+        writes = [{**w, shared.column_address: c} for c in range(spec.array.cols) for w in writes]
     return writes
 
 

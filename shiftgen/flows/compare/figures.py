@@ -1,0 +1,97 @@
+"""The papers' figures: ``shiftgen/data/paper_figures.yaml``, read and checked."""
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from ...errors import InputError
+
+__all__ = ["DATA_FILE", "load_figures", "select"]
+
+#: The paper figures, inside the package.
+DATA_FILE = "paper_figures.yaml"
+
+
+def _fail(msg):
+    raise InputError(f"{DATA_FILE}: {msg}")
+
+
+def load_figures(path=None):
+    """The paper figures: ``{"tables": [...], "rows": [...], "extra_specs": [...]}``, checked.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        Default: the file shipped in the package.
+
+    Raises
+    ------
+    InputError
+        If a row lacks a field, names an unknown table or baseline, or repeats
+        a design.
+    """
+    if path is None:
+        text = (resources.files("shiftgen") / "data" / DATA_FILE).read_text("utf-8")
+    else:
+        text = Path(path).read_text("utf-8")
+    doc = yaml.safe_load(text)
+    if not isinstance(doc, dict) or not isinstance(doc.get("tables"), list) \
+            or not isinstance(doc.get("rows"), list):
+        _fail("needs 'tables' and 'rows' lists")
+    tables = {}
+    for t in doc["tables"]:
+        for key in ("id", "title", "seed", "table", "kind"):
+            if not t.get(key):
+                _fail(f"table {t.get('id')!r}: missing {key!r}")
+        if t["kind"] not in ("pe", "array"):
+            _fail(f"table {t['id']}: kind must be pe or array, not {t['kind']!r}")
+        if t["id"] in tables:
+            _fail(f"table {t['id']} listed twice")
+        tables[t["id"]] = t
+    seen = set()
+    for r in doc["rows"]:
+        for key in ("table", "design", "spec", "paper", "source"):
+            if key not in r:
+                _fail(f"row {r.get('design')!r}: missing {key!r}")
+        if r["table"] not in tables:
+            _fail(f"row {r['design']!r}: unknown table {r['table']!r}")
+        if (r["table"], r["design"]) in seen:
+            _fail(f"row {r['design']!r} listed twice in {r['table']}")
+        seen.add((r["table"], r["design"]))
+        if not isinstance(r["paper"], dict) or "LUT" not in r["paper"]:
+            _fail(f"row {r['design']!r}: paper figures need at least LUT")
+        for k, v in r["paper"].items():
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
+                _fail(f"row {r['design']!r}: paper {k} must be a positive number, not {v!r}")
+        for key in ("seed", "table", "row"):
+            if not r["source"].get(key):
+                _fail(f"row {r['design']!r}: source needs {key!r}")
+        arr = r.get("array")
+        if arr is not None and (not isinstance(arr, dict) or set(arr) != {"rows", "cols"}):
+            _fail(f"row {r['design']!r}: array must be {{rows, cols}}, not {arr!r}")
+        r.setdefault("baseline", None)
+        r.setdefault("also_vs", [])
+        r.setdefault("note", None)
+        r.setdefault("array", None)
+    for r in doc["rows"]:
+        for label in ([r["baseline"]] if r["baseline"] else []) + list(r["also_vs"]):
+            if (r["table"], label) not in seen or label == r["design"]:
+                _fail(f"row {r['design']!r}: baseline {label!r} is not another design of "
+                      f"{r['table']}")
+    extra = doc.get("extra_specs", [])
+    if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
+        _fail(f"extra_specs must be a list of spec paths, not {extra!r}")
+    return {"tables": doc["tables"], "rows": doc["rows"], "extra_specs": extra}
+
+
+def select(figures, tables):
+    if tables is None:
+        return figures
+    known = [t["id"] for t in figures["tables"]]
+    bad = [t for t in tables if t not in known]
+    if bad:
+        raise InputError(f"unknown table {', '.join(bad)}; one of {', '.join(known)}")
+    return {"tables": [t for t in figures["tables"] if t["id"] in tables],
+            "rows": [r for r in figures["rows"] if r["table"] in tables],
+            "extra_specs": figures.get("extra_specs", [])}

@@ -1,0 +1,244 @@
+"""The outputs of ``shiftgen compare``: ``compare.md``, ``compare.csv``, ``compare.json``,
+the plots, and the terminal tables; all from one :func:`~shiftgen.flows.compare.run.run_compare`
+document."""
+
+from pathlib import Path
+
+from ..flows.compare.rows import ABSOLUTE, METRIC_LABEL
+from .tables import MISSING, Column, Table, number, to_json
+
+__all__ = ["to_markdown", "to_csv", "to_json", "terminal_tables", "write_plots"]
+
+_OSU = "OSU 0.18 um"
+
+
+def _pair(d, keys):
+    return " / ".join(number(d.get(k)) for k in keys)
+
+
+def _ratio_text(d, sep=", "):
+    if not d:
+        return MISSING
+    return sep.join(f"{METRIC_LABEL[m]} {number(v)}" for m, v in d.items())
+
+
+def _area_text(ours):
+    a = ours.get("area_um2")
+    if a is not None:
+        return f"{a:,.1f}"
+    return ours.get("area_note") or "n/a"
+
+
+def _primary(r):
+    return next((x for x in r["ratios"] if x["primary"]), None)
+
+
+def _table_rows(rows, pm):
+    out = []
+    for r in rows:
+        prim = _primary(r)
+        spec = r["spec"] + (f" as {r['array']['rows']}x{r['array']['cols']} array"
+                            if r["array"] else "")
+        out.append({
+            "design": r["design"], "spec": f"`{spec}`", "paper": _pair(r["paper"], pm),
+            "ours": _pair(r["ours"], ("LUT", "FF", "CARRY4")),
+            "ours_over_paper": ", ".join(number(r["ours_over_paper"].get(m)) for m in pm),
+            "baseline": r["baseline"] or "(reference)",
+            "paper_ratio": _ratio_text(prim["paper"]) if prim else MISSING,
+            "our_ratio": _ratio_text(prim["ours"]) if prim else MISSING,
+            "ratio_pair": "\n".join(f"{METRIC_LABEL[m]} {number(prim['paper'][m])} → "
+                                    f"{number(prim['ours'][m])}" for m in prim["paper"])
+            if prim and prim["paper"] else MISSING,
+            "gates": number(r["ours"].get("generic_gates")),
+            "depth": number(r["ours"].get("depth")),
+            "gates_depth": f"{number(r['ours'].get('generic_gates'))} "
+                           f"({number(r['ours'].get('depth'))})",
+            "area": _area_text(r["ours"])})
+    return out
+
+
+def _paper_table(rows, pm):
+    columns = (Column("design"), Column("spec"), Column("paper", "paper " + " / ".join(pm)),
+               Column("ours", "ours LUT / FF / CARRY4"),
+               Column("ours_over_paper", "ours / paper (" + ", ".join(pm) + ")"),
+               Column("baseline"), Column("paper_ratio", "paper ratio"),
+               Column("our_ratio", "our ratio"), Column("gates", "generic gates"),
+               Column("depth"), Column("area", f"area um^2 ({_OSU})"))
+    return Table(columns, _table_rows(rows, pm))
+
+
+def to_markdown(doc):
+    """The ``compare.md`` text of a compare document."""
+    from .plots import pareto_front
+    lines = ["# shiftgen compare: the papers' resource figures beside ours", "",
+             "Ours: Yosys on the generated Verilog, `xilinx7` (LUT / FF / CARRY4, "
+             "`synth_xilinx -flatten -nodsp`, the better of the plain and `booth` "
+             "candidates for a design that multiplies) and `generic` (gates, logic depth); "
+             f"area: {_OSU} standard cells (PEs only). Arrays: the cell synthesized in each "
+             "of its array contexts, plus the top (`report.json` `array.targets.method`).", "",
+             "The papers used other tools (Vivado, Vivado HLS, a 28 nm library), so absolute "
+             "figures differ; the fair comparison is each design's **ratio to its "
+             "baseline** in the paper against the same ratio of our same-run figures. "
+             "Ratios are design / baseline (below 1: smaller than the baseline).", ""]
+    t = doc["tools"]
+    lines += [f"Tools: shiftgen {t.get('shiftgen')}, Amaranth {t.get('amaranth')}, "
+              f"{t.get('yosys')}, Python {t.get('python')}, Matplotlib "
+              f"{t.get('matplotlib')}.", ""]
+    for table in doc["tables"]:
+        rows = [r for r in doc["rows"] if r["table"] == table["id"]]
+        if not rows:
+            continue
+        pm = [m for m in ABSOLUTE if any(m in r["paper"] for r in rows)]
+        lines += [f"## {table['title']}", "",
+                  f"Source: `{table['seed']}`, {table['table']}. Paper platform: "
+                  f"{table.get('platform', '')}.", "",
+                  f"Baselines: {' '.join(table.get('baselines', '').split())}", ""]
+        lines += _paper_table(rows, pm).markdown() + [""]
+        others = [{"design": r["design"], "against": x["against"],
+                   "paper": _ratio_text(x["paper"]), "ours": _ratio_text(x["ours"])}
+                  for r in rows for x in r["ratios"] if not x["primary"]]
+        if others:
+            lines += ["Other baselines:", ""]
+            lines += Table((Column("design"), Column("against"),
+                            Column("paper", "paper ratio"), Column("ours", "our ratio")),
+                           others).markdown() + [""]
+        extra = [m for m in ("area_um2", "power_mw", "energy_w")
+                 if any(m in r["paper"] for r in rows)]
+        if extra:
+            names = {"area_um2": "area um^2", "power_mw": "power mW", "energy_w": "energy W"}
+            lines += ["The paper's other figures (its technology, not comparable in absolute "
+                      "terms): " + "; ".join(
+                          f"{r['design']}: " + ", ".join(f"{names[m]} {number(r['paper'][m])}"
+                                                         for m in extra if m in r["paper"])
+                          for r in rows) + ".", ""]
+        lines += ["Rows (seed file, table, row):", ""]
+        for r in rows:
+            s = r["source"]
+            failed = r["ours"].get("verification")
+            bad = "" if failed in (None, "pass") else \
+                f" **Verification failed: {', '.join(failed)}.**"
+            note = f" Note: {' '.join(r['note'].split())}" if r["note"] else ""
+            lines += [f"- {r['design']}: `{s['seed']}`, {s['table']}, row \"{s['row']}\"; "
+                      f"our build `{r['name']}`.{note}{bad}"]
+        lines += [""]
+    pts = doc.get("pareto") or []
+    if pts:
+        valid = [p for p in pts if p["lut"] is not None and p["snr_db"] is not None]
+        front = {valid[i]["label"] for i in pareto_front(valid)}
+        lines += ["## LUT against quantization SNR (PEs)", "",
+                  f"SNR of {doc['weights']['n']} seeded N(0, 1) weights (seed "
+                  f"{doc['weights']['seed']}) quantized by each spec's family quantizer: "
+                  "10 log10(sum w^2 / sum (w - wq)^2). The scale is each family's rule for "
+                  "these weights (column 'scale'); a spec's fixed alpha, fitted on other "
+                  "data, is fitted again. Same-levels designs (a decoder baseline) share "
+                  "their SNR.", ""]
+        ordered = sorted(pts, key=lambda p: (p["family"], p["bits"], p["label"]))
+        lines += Table((Column("label", "PE"), Column("family"),
+                        Column("bits", "weight bits", format=number),
+                        Column("lut", "LUT", format=number), Column("ff", "FF", format=number),
+                        Column("snr_db", "SNR dB", format=number), Column("scale"),
+                        Column("pareto", "Pareto")),
+                       [{**p, "pareto": p["label"] in front} for p in ordered]).markdown()
+        lines += [""]
+    if doc.get("plots"):
+        lines += ["## Plots", ""]
+        lines += [f"- [{Path(p).stem}]({p}) ({desc})" for p, desc in doc["plots"].items()]
+        lines += [""]
+    lines += ["## Recipes", ""]
+    lines += [f"- {k}: {v}" for k, v in doc["recipes"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def terminal_tables(doc):
+    """One :class:`~shiftgen.reports.tables.Table` per paper table, for the terminal."""
+    out = []
+    for t in doc["tables"]:
+        rows = [r for r in doc["rows"] if r["table"] == t["id"]]
+        pm = [m for m in ABSOLUTE if any(m in r["paper"] for r in rows)]
+        columns = (Column("design"), Column("paper", "paper\n" + "/".join(pm), "right"),
+                   Column("ours", "ours\nLUT/FF/CARRY4", "right"),
+                   Column("ours_over_paper", "ours/paper\n" + ", ".join(pm), "right"),
+                   Column("baseline"), Column("ratio_pair", "ratio to baseline\npaper → ours"),
+                   Column("gates_depth", "gates\n(depth)", "right"),
+                   Column("area", "area um^2\n" + _OSU, "right"))
+        out.append(Table(columns, _table_rows(rows, pm), title=t["title"]))
+    return out
+
+
+CSV_COLUMNS = ("table", "design", "spec", "array", "build", "paper_LUT", "paper_FF",
+               "paper_area_um2", "paper_power_mw", "paper_energy_w", "ours_LUT", "ours_FF",
+               "ours_CARRY4", "ours_over_paper_LUT", "ours_over_paper_FF", "baseline",
+               "paper_ratio_LUT", "our_ratio_LUT", "paper_ratio_FF", "our_ratio_FF",
+               "paper_ratio_area", "our_ratio_area", "generic_gates", "depth", "area_um2",
+               "area_note", "verification", "seed", "source_table", "source_row")
+
+
+def to_csv(doc):
+    """The ``compare.csv`` text: one line per design, ratios to its primary baseline."""
+    rows = []
+    for r in doc["rows"]:
+        prim = _primary(r) or {"paper": {}, "ours": {}}
+        o, p = r["ours"], r["paper"]
+        ver = o.get("verification")
+        rows.append({
+            "table": r["table"], "design": r["design"], "spec": r["spec"],
+            "array": f"{r['array']['rows']}x{r['array']['cols']}" if r["array"] else "",
+            "build": r["name"],
+            "paper_LUT": p.get("LUT"), "paper_FF": p.get("FF"),
+            "paper_area_um2": p.get("area_um2"), "paper_power_mw": p.get("power_mw"),
+            "paper_energy_w": p.get("energy_w"),
+            "ours_LUT": o.get("LUT"), "ours_FF": o.get("FF"), "ours_CARRY4": o.get("CARRY4"),
+            "ours_over_paper_LUT": r["ours_over_paper"].get("LUT"),
+            "ours_over_paper_FF": r["ours_over_paper"].get("FF"),
+            "baseline": r["baseline"] or "",
+            "paper_ratio_LUT": prim["paper"].get("LUT"), "our_ratio_LUT": prim["ours"].get("LUT"),
+            "paper_ratio_FF": prim["paper"].get("FF"), "our_ratio_FF": prim["ours"].get("FF"),
+            "paper_ratio_area": prim["paper"].get("area_um2"),
+            "our_ratio_area": prim["ours"].get("area_um2"),
+            "generic_gates": o.get("generic_gates"), "depth": o.get("depth"),
+            "area_um2": o.get("area_um2"), "area_note": o.get("area_note") or "",
+            "verification": ver if isinstance(ver, str) else ";".join(ver or []),
+            "seed": r["source"]["seed"], "source_table": r["source"]["table"],
+            "source_row": r["source"]["row"]})
+    return Table([Column(k) for k in CSV_COLUMNS], rows).csv()
+
+
+def write_plots(plot_dir, figures, rows, job_list, points, weights, out_dir):
+    """Levels per family, resources, Pareto; ``{relative png path: description}``."""
+    from ..spec.load import load_spec
+    from ..weights.seeded import quantize_for_snr
+    from .plots import levels, levels_plot, pareto_plot, resources_plot
+    written = {}
+
+    def rel(path):
+        return path.relative_to(out_dir).as_posix()
+
+    by_family = {}
+    for job in job_list:
+        if job["kind"] != "pe":
+            continue
+        spec = load_spec(job["spec_path"])
+        lv = tuple(round(float(v), 12) for v in levels(quantize_for_snr(spec, weights)[0]))
+        fam = by_family.setdefault(spec.family.name, {})
+        fam.setdefault(lv, spec)  # a decoder baseline repeats its superposition PE's levels
+    for fam, specs in by_family.items():
+        ordered = sorted(specs.values(), key=lambda s: (s.pe.weight_bits, s.name))
+        png, _ = levels_plot(ordered, weights, plot_dir / f"levels_{fam}",
+                             title=f"{fam}: quantization levels over {len(weights)} seeded "
+                                   f"N(0, 1) weights")
+        written[rel(png)] = f"{fam} levels over the weight histogram"
+    titles = {t["id"]: f"seed {t['seed'][:3]} {t['table']}"
+              + (" (64 x 64 array)" if t["kind"] == "array" else "") for t in figures["tables"]}
+    res_rows = [{"table": titles[r["table"]], "design": r["design"],
+                 "paper": {m: r["paper"].get(m) for m in ABSOLUTE},
+                 "ours": {m: r["ours"].get(m) for m in ABSOLUTE}} for r in rows]
+    if res_rows:
+        png, _ = resources_plot(res_rows, plot_dir / "resources",
+                                title="LUT and FF per design: ours (Yosys xilinx7) beside "
+                                      "the paper's")
+        written[rel(png)] = "LUT and FF per design, ours beside the paper's"
+    if points:
+        png, _ = pareto_plot(points, plot_dir / "pareto_lut_snr",
+                             title="PE LUTs against quantization SNR (N(0, 1) weights)")
+        written[rel(png)] = "LUT against quantization SNR, Pareto front ringed"
+    return written
