@@ -132,17 +132,7 @@ def check_fields(fields):
 
 
 def field_widths(fields):
-    """The part widths ``(B0, B1, ..., Bn)``, basic part first.
-
-    Parameters
-    ----------
-    fields : tuple
-        ``(B0, [B1, ..., Bn])``.
-
-    Returns
-    -------
-    tuple of int
-    """
+    """The part widths ``(B0, B1, ..., Bn)`` of ``fields`` ``(B0, [B1, ..., Bn])``, basic first."""
     b0, subs = check_fields(fields)
     return (b0, *subs)
 
@@ -252,12 +242,7 @@ def ausn_shifts(parts, fields):
 def ausn_level(parts, fields):
     """The exact level of a magnitude code given as per-part codes (eq. 4).
 
-    Parameters
-    ----------
-    parts : sequence of int
-        Per-part codes ``(q_0, ..., q_n)``.
-    fields : tuple
-        ``(B0, [B1, ..., Bn])``.
+    ``parts`` and ``fields`` are as for :func:`ausn_shifts`.
 
     Returns
     -------
@@ -268,19 +253,7 @@ def ausn_level(parts, fields):
 
 
 def ausn_value(parts, fields):
-    """:func:`ausn_level` as a float (``0.0`` where it underflows).
-
-    Parameters
-    ----------
-    parts : sequence of int
-        Per-part codes ``(q_0, ..., q_n)``.
-    fields : tuple
-        ``(B0, [B1, ..., Bn])``.
-
-    Returns
-    -------
-    float
-    """
+    """:func:`ausn_level` as a float (``0.0`` where it underflows), for the same arguments."""
     return math.fsum(math.ldexp(1.0, -s) for s in ausn_shifts(parts, fields))
 
 

@@ -27,6 +27,11 @@ from ..errors import InputError, ShiftgenError, ToolError
 __all__ = ["Job", "Outcome", "Runner"]
 
 
+def _one_line(e):
+    text = str(e) if isinstance(e, ShiftgenError) else f"{type(e).__name__}: {e}"
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class Job:
     """One independent piece of work.
@@ -70,11 +75,6 @@ class Outcome:
         return self.error is None
 
 
-def _one_line(e):
-    text = str(e) if isinstance(e, ShiftgenError) else f"{type(e).__name__}: {e}"
-    return " ".join(text.split())
-
-
 def _call(job, sink=None):
     """Run ``job`` where it landed; never raises (but on an interrupt)."""
     def progress(msg):
@@ -88,6 +88,14 @@ def _call(job, sink=None):
     except BaseException as e:  # noqa: BLE001 - one line, carried back like a result
         return Outcome(job.name, error=_one_line(e), seconds=time.monotonic() - start)
     return Outcome(job.name, result=result, seconds=time.monotonic() - start)
+
+
+def _outcome(future, job):
+    """The :class:`Outcome` a finished future holds (an error when the worker died)."""
+    try:
+        return future.result()
+    except Exception as e:  # noqa: BLE001 - the worker died: that job failed
+        return Outcome(job.name, error=_one_line(e))
 
 
 class _Direct:
@@ -195,12 +203,7 @@ class Runner:
                         done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
                         drain()
                         for future in done:
-                            job = pending.pop(future)
-                            try:
-                                outcome = future.result()
-                            except Exception as e:  # noqa: BLE001 - the worker died
-                                outcome = Outcome(job.name, error=_one_line(e))
-                            finished(outcome)
+                            finished(_outcome(future, pending.pop(future)))
                 except BaseException:
                     for future in pending:
                         future.cancel()
@@ -228,12 +231,7 @@ class Runner:
                 futures.append(future)
             try:
                 for future in as_completed(futures, loop=client.loop):
-                    job = by_key[future.key]
-                    try:
-                        outcome = future.result()
-                    except Exception as e:  # noqa: BLE001 - the worker died
-                        outcome = Outcome(job.name, error=_one_line(e))
-                    finished(outcome)
+                    finished(_outcome(future, by_key[future.key]))
             except BaseException:
                 client.cancel(futures)
                 raise

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from .schema import FieldError, option
 
-__all__ = ["PEConfig", "ArrayConfig", "Spec"]
+__all__ = ["TOP_FIELDS", "PEConfig", "ArrayConfig", "Spec"]
+
+#: The top-level fields of a spec file, in the order they are documented.
+TOP_FIELDS = ("name", "family", "pe", "params", "array")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import SpecError
-from .config import ArrayConfig, PEConfig, Spec
+from .config import TOP_FIELDS, ArrayConfig, PEConfig, Spec
 from .schema import FieldError, load_section, show, show_key
 
 __all__ = ["VERILOG_KEYWORDS", "valid_name", "load_yaml", "read_input", "load_spec",
@@ -59,9 +59,6 @@ def valid_name(name):
     """Whether ``name`` can be a Verilog (and SystemVerilog) module name."""
     return isinstance(name, str) and bool(_IDENTIFIER.match(name)) \
         and name not in VERILOG_KEYWORDS
-
-
-_TOP_FIELDS = ("name", "family", "pe", "params", "array")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -153,9 +150,9 @@ def parse_spec(text, *, path):
     if not isinstance(doc, dict):
         raise SpecError(path, None, f"must be a mapping of fields, not {show(doc)}")
     for key in doc:
-        if key not in _TOP_FIELDS:
+        if key not in TOP_FIELDS:
             raise SpecError(path, show_key(key),
-                            f"unknown field; allowed fields: {', '.join(_TOP_FIELDS)}")
+                            f"unknown field; allowed fields: {', '.join(TOP_FIELDS)}")
 
     from ..families import FAMILIES
     if "family" not in doc:

@@ -1,6 +1,7 @@
 """Run the cocotb tests of :mod:`shiftgen.verify.cocotb_pe` (a PE) and
 :mod:`shiftgen.verify.cocotb_array` (a MAC array) on Icarus or Verilator."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -61,6 +62,38 @@ def _run_tests(runner, simulator, top, test_module, build_dir, test_dir, env):
     return get_results(xml)
 
 
+@contextlib.contextmanager
+def _work_dir(simulator, work_dir, prefix):
+    """The work directory, absolute (the runner changes directory, and relative result
+    paths would dangle); a temporary one, removed afterwards, when ``work_dir`` is None."""
+    if simulator not in SIMULATORS:
+        raise ValueError(f"Simulator must be one of {SIMULATORS}, not {simulator!r}")
+    if not available(simulator):
+        raise ToolError(f"cocotb on {simulator}: simulator not found")
+    if work_dir is not None:
+        yield Path(work_dir).resolve()
+        return
+    tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}-{simulator}-"))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _build(simulator, verilog_path, top, build_dir, build_args=()):
+    """A cocotb runner with ``verilog_path`` built for ``top`` in ``build_dir``."""
+    from cocotb_tools.runner import get_runner
+    runner = get_runner(simulator)
+    try:
+        runner.build(sources=[Path(verilog_path).resolve()], hdl_toplevel=top,
+                     build_dir=build_dir, timescale=("1ns", "1ps"), always=True,
+                     build_args=list(build_args), log_file=build_dir / "build.log")
+    except (SystemExit, RuntimeError) as e:  # the runner exits or raises on a failed build
+        raise ToolError(f"cocotb on {simulator}: build failed (see "
+                        f"{build_dir / 'build.log'})") from e
+    return runner
+
+
 def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
                random_steps=4000, exhaustive=True, seed=1,
                test_module="shiftgen.verify.cocotb_pe", test_dir=None):
@@ -93,26 +126,9 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
     ToolError
         If the simulator or cocotb is missing or the build fails.
     """
-    if simulator not in SIMULATORS:
-        raise ValueError(f"Simulator must be one of {SIMULATORS}, not {simulator!r}")
-    if not available(simulator):
-        raise ToolError(f"cocotb on {simulator}: simulator not found")
-    from cocotb_tools.runner import get_runner
-
-    own_tmp = work_dir is None
-    # Absolute: the runner changes directory, and relative result paths would dangle.
-    work_dir = Path(tempfile.mkdtemp(prefix=f"shiftgen-{simulator}-")) if own_tmp \
-        else Path(work_dir).resolve()
-    try:
-        runner = get_runner(simulator)
+    with _work_dir(simulator, work_dir, "shiftgen") as work_dir:
         build_dir = work_dir / f"sim_{simulator}"
-        try:
-            runner.build(sources=[Path(verilog_path).resolve()], hdl_toplevel=spec.name,
-                         build_dir=build_dir, timescale=("1ns", "1ps"), always=True,
-                         log_file=build_dir / "build.log")
-        except (SystemExit, RuntimeError) as e:  # the runner exits or raises on a failed build
-            raise ToolError(f"cocotb on {simulator}: build failed (see "
-                            f"{build_dir / 'build.log'})") from e
+        runner = _build(simulator, verilog_path, spec.name, build_dir)
         summary = work_dir / f"summary_{simulator}.json"
         summary.unlink(missing_ok=True)
         env = {
@@ -132,11 +148,7 @@ def run_cocotb(spec, verilog_path, codebook_path, simulator, *, work_dir=None,
         mismatches = sum(t["mismatches"] for t in tests.values())
         ok = n_failed == 0 and mismatches == 0 and n_tests > 0 and tests
         return {"result": Verdict.PASS if ok else Verdict.FAIL, "cases": cases,
-                "mismatches": mismatches,
-                "tests": tests, "failed_tests": n_failed}
-    finally:
-        if own_tmp:
-            shutil.rmtree(work_dir, ignore_errors=True)
+                "mismatches": mismatches, "tests": tests, "failed_tests": n_failed}
 
 
 def cocotb_checks(spec, verilog_path, codebook_path, simulators, work_dir, random_steps):
@@ -222,30 +234,12 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
     if spec.path is None or load_spec(spec.path) != spec:
         raise ValueError(f"The cocotb test loads the spec from its file; {spec.path} "
                          f"does not hold this spec")
-    if simulator not in SIMULATORS:
-        raise ValueError(f"Simulator must be one of {SIMULATORS}, not {simulator!r}")
-    if not available(simulator):
-        raise ToolError(f"cocotb on {simulator}: simulator not found")
-    from cocotb_tools.runner import get_runner
-
     top = array_name(spec)
-    own_tmp = work_dir is None
-    work_dir = Path(tempfile.mkdtemp(prefix=f"shiftgen-array-{simulator}-")) if own_tmp \
-        else Path(work_dir).resolve()
-    try:
-        runner = get_runner(simulator)
+    args = (VERILATOR_ARRAY_ARGS if simulator == "verilator" else ()) + tuple(build_args)
+    with _work_dir(simulator, work_dir, "shiftgen-array") as work_dir:
         build_dir = work_dir / f"sim_array_{simulator}"
-        args = list(build_args)
-        if simulator == "verilator":
-            args = list(VERILATOR_ARRAY_ARGS) + args
         start = time.monotonic()
-        try:
-            runner.build(sources=[Path(verilog_path).resolve()], hdl_toplevel=top,
-                         build_dir=build_dir, timescale=("1ns", "1ps"), always=True,
-                         build_args=args, log_file=build_dir / "build.log")
-        except (SystemExit, RuntimeError) as e:  # the runner raises when a command fails
-            raise ToolError(f"cocotb on {simulator}: build failed (see "
-                            f"{build_dir / 'build.log'})") from e
+        runner = _build(simulator, verilog_path, top, build_dir, args)
         build_seconds = time.monotonic() - start
         jobs_path = work_dir / "jobs.npz"
         save_jobs(jobs_path, jobs)
@@ -266,6 +260,3 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
                 "sim_seconds": data.get("seconds", 0.0), "build_seconds": build_seconds,
                 "jobs": data.get("jobs", []), "failed_tests": n_failed,
                 **({"error": data["error"]} if "error" in data else {})}
-    finally:
-        if own_tmp:
-            shutil.rmtree(work_dir, ignore_errors=True)

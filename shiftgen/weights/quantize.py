@@ -97,16 +97,8 @@ def check_matrix(weights, spec=None, where="weights"):
 
 
 def load_matrix(path, key=None, spec=None):
-    """The weight matrix in ``path``, checked by :func:`check_matrix`.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        ``.npy`` file, or ``.npz`` archive (one array, or the one named ``key``).
-    key : str, optional
-        Array name inside an ``.npz``.
-    spec : Spec, optional
-        Checked against the spec's ``array`` section, if it has one.
+    """The weight matrix in ``path`` (:func:`~shiftgen.weights.load.load_weights`, with
+    ``key``), checked by :func:`check_matrix` against ``spec``'s ``array`` section.
 
     Returns
     -------
