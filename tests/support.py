@@ -1,5 +1,7 @@
 """Spec lists shared by the tests."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,9 @@ def variant_specs(tmp_dir):
 def all_spec_params():
     """Shipped specs plus the variants (resolved by the ``any_spec`` fixture)."""
     return shipped_specs() + [pytest.param(name, id=name) for name in VARIANT_TEXTS]
+
+
+def shiftgen(*args, cwd):
+    """Run ``python -m shiftgen ARGS`` in ``cwd``; the completed process (text output)."""
+    return subprocess.run([sys.executable, "-m", "shiftgen", *args], cwd=cwd,
+                          capture_output=True, text=True)

@@ -1,8 +1,6 @@
 """The command line: build, verify, outputs and exit statuses."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,12 +8,7 @@ import pytest
 from shiftgen.verify.cocotb_runner import available
 from shiftgen.spec import load_spec
 
-from .support import ROOT
-
-
-def shiftgen(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "shiftgen", *args], cwd=cwd,
-                          capture_output=True, text=True)
+from .support import ROOT, shiftgen
 
 
 @pytest.fixture(scope="module")

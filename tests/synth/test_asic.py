@@ -7,7 +7,7 @@ from shiftgen.synth.asic import asic_area
 from shiftgen.synth.liberty import find_liberty, install_liberty
 from shiftgen.errors import ToolError
 
-from .support import shipped_spec
+from ..support import shipped_spec
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from shiftgen.spec import parse_spec
 from shiftgen.synth.pe import synthesize
 from shiftgen.tools.yosys import find_yosys
 
-from .support import shipped_spec
+from ..support import shipped_spec
 
 NAME = "pot_4bit"
 

@@ -13,7 +13,7 @@ from shiftgen.golden import matmul
 from shiftgen.hdl.array import psum_bits
 from shiftgen.spec import parse_spec
 
-from .support import ROOT, SPEC_PATHS
+from ..support import ROOT, SPEC_PATHS
 
 
 def array_spec(stem_or_path, rows, cols, decoder=None):

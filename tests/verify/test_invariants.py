@@ -14,7 +14,7 @@ from shiftgen.verify.invariants import prove_invariants
 from shiftgen.verify.amaranth_sim import simulate_pe as simulate
 from shiftgen.verify.stimulus import exhaustive_stimulus
 
-from .support import all_spec_params, shipped_spec, shipped_specs
+from ..support import all_spec_params, shipped_spec, shipped_specs
 
 # Every family, PE style and decoder once, through the configurations that
 # exercise the most structure (zero code, unsigned activations, saturation,
@@ -123,7 +123,7 @@ def test_simulator_reports_a_violated_assertion(monkeypatch):
 def test_cli_verify_invariants(capsys):
     from shiftgen.cli import main
 
-    from .support import ROOT
+    from ..support import ROOT
     spec = str(ROOT / "specs" / "jlq_2bit.yaml")
     assert main(["verify", spec, "--invariants", "--json"]) == 0
     out = capsys.readouterr().out

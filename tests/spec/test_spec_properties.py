@@ -30,7 +30,7 @@ from shiftgen.codebook import signed_bits
 from shiftgen.families import FAMILIES
 from shiftgen.spec import ArrayConfig, PEConfig, parse_spec
 
-from .support import ROOT, VARIANT_TEXTS
+from ..support import ROOT, VARIANT_TEXTS
 
 BASE_PATHS = sorted((ROOT / "specs").glob("*.yaml")) + sorted((ROOT / "specs" / "arrays")
                                                               .glob("*.yaml"))

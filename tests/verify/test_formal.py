@@ -11,7 +11,7 @@ from shiftgen.errors import ToolError
 from shiftgen.verify.formal import format_counterexample, prove, reference_verilog
 from shiftgen.golden import mac_run
 
-from .support import ROOT, all_spec_params, shipped_spec
+from ..support import ROOT, all_spec_params, shipped_spec
 
 
 @pytest.mark.parametrize("any_spec", all_spec_params(), indirect=True)

@@ -20,7 +20,7 @@ from shiftgen.hdl.array import psum_bits
 from shiftgen.verify.cocotb_runner import available, run_cocotb_array
 from shiftgen.spec import load_spec
 
-from .support import ROOT
+from ..support import ROOT
 
 FAMILY_SPECS = ["uniform_4x8", "pot_4bit", "apot_4bit", "sq_4bit", "jlq_3bit", "ausn_8x4",
                 "ausn_ausn_6x6"]

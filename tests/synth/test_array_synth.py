@@ -9,7 +9,7 @@ from shiftgen.synth.array import (METHOD, TOTAL_KEYS, compare, edge_contexts,
                                   synthesize_array)
 from shiftgen.spec import parse_spec
 
-from .support import ROOT
+from ..support import ROOT
 
 
 def array_spec(stem, rows, cols):

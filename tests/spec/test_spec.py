@@ -10,7 +10,7 @@ from shiftgen.errors import SpecError
 from shiftgen.families import FAMILIES
 from shiftgen.spec import PEConfig, load_spec, parse_spec
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "specs"
 SPEC_PATHS = sorted(SPECS.glob("*.yaml"))
 
 UNI_PE = "pe: {act_bits: 8, weight_bits: 4, acc_bits: 16}\n"

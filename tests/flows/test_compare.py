@@ -16,7 +16,7 @@ from shiftgen.flows.compare import (compute_rows, load_figures, plan, run_compar
 from shiftgen.reports.compare import to_csv, to_json, to_markdown
 from shiftgen.spec import load_spec
 
-from .support import ROOT
+from ..support import ROOT
 
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"

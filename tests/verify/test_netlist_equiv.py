@@ -20,7 +20,7 @@ from shiftgen.synth.recipes import TARGETS, has_multiplier, netlist_name
 from shiftgen.synth.run import run_candidate
 from shiftgen.tools.process import parallel_map
 
-from .support import SPEC_PATHS, shipped_spec
+from ..support import SPEC_PATHS, shipped_spec
 
 #: One small shipped spec per family.
 FAMILY_SPECS = ("pot_4bit", "apot_4bit", "sq_2bit", "jlq_2bit", "ausn_6x6", "uniform_4x8")

@@ -16,7 +16,7 @@ from shiftgen.flows.build import build
 from shiftgen.cli import main
 from shiftgen.errors import ToolError
 
-from .support import ROOT, shipped_spec
+from ..support import ROOT, shipped_spec
 
 SPEC = ROOT / "specs" / "pot_4bit.yaml"
 

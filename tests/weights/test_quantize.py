@@ -17,7 +17,7 @@ from shiftgen.weights.quantize import (check_matrix, load_matrix, quantize_matri
                                write_hex, write_outputs)
 from shiftgen.spec import load_spec
 
-from .support import ROOT, SPEC_PATHS
+from ..support import ROOT, SPEC_PATHS
 
 K, N = 16, 8
 

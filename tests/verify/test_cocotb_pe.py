@@ -5,7 +5,7 @@ import pytest
 
 from shiftgen.verify.cocotb_runner import available, run_cocotb
 
-from .support import ROOT, all_spec_params, shipped_spec
+from ..support import ROOT, all_spec_params, shipped_spec
 
 SIMULATORS = [pytest.param(s, marks=pytest.mark.skipif(not available(s),
                                                        reason=f"{s} not installed"))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .support import ROOT
+from ..support import ROOT
 
 # One spec per family and style the PE is built in, plus two arrays (one with
 # the SQ load-path decoder).

@@ -9,7 +9,7 @@ import pytest
 from shiftgen.export.verilog import export
 from shiftgen.verify.cocotb_runner import available
 
-from .support import all_spec_params, shipped_spec
+from ..support import all_spec_params, shipped_spec
 
 
 @pytest.mark.skipif(not available("verilator"), reason="verilator not installed")

@@ -14,7 +14,7 @@ from shiftgen.golden import mac_run
 from shiftgen.verify.cocotb_runner import available, run_cocotb
 from shiftgen.verify.mutants import KINDS, make_mutants, weight_sign_bit
 
-from .support import shipped_spec
+from ..support import shipped_spec
 
 # One spec per family (the uniform multiplier has no shifter to mutate).
 FAMILY_SPECS = {"uniform": "uniform_4x8", "pot": "pot_4bit", "apot": "apot_4bit",

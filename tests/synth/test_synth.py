@@ -4,7 +4,7 @@ import pytest
 
 from shiftgen.synth.pe import synthesize
 
-from .support import shipped_spec
+from ..support import shipped_spec
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from hypothesis.extra import numpy as hnp
 from shiftgen.cli import main
 from shiftgen.weights.quantize import OUTPUT_FILES
 
-from .support import ROOT
+from ..support import ROOT
 
 SPECS = ROOT / "specs"
 QUANTIZE_SPECS = [SPECS / "pot_4bit.yaml", SPECS / "sq_3bit.yaml", SPECS / "jlq_3bit.yaml"]

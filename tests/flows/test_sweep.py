@@ -10,7 +10,7 @@ from shiftgen.flows import sweep
 from shiftgen.cli import main
 from shiftgen.errors import SpecError, ToolError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "sweeps" / "families_40.yaml"
 
 SMALL = """\

@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from .support import ROOT
-from .test_cli import shiftgen
+from ..support import ROOT, shiftgen
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 from shiftgen.verify.amaranth_sim import simulate_pe as simulate
 from shiftgen.verify.stimulus import exhaustive_stimulus, random_stimulus
 
-from .support import all_spec_params
+from ..support import all_spec_params
 
 
 @pytest.mark.parametrize("any_spec", all_spec_params(), indirect=True)
