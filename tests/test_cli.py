@@ -10,6 +10,9 @@ from shiftgen.spec import load_spec
 
 from .support import ROOT, shiftgen
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("test_cli")
+
 
 @pytest.fixture(scope="module")
 def pot_build(tmp_path_factory):

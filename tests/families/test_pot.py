@@ -11,6 +11,9 @@ import pytest
 
 from shiftgen.spec import load_spec, parse_spec
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("families.test_pot")
+
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 
 

@@ -6,6 +6,9 @@ import pytest
 
 from ..support import ROOT, shiftgen
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("flows.test_build")
+
 
 @pytest.fixture(scope="module")
 def array_build(tmp_path_factory):

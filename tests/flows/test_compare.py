@@ -18,6 +18,9 @@ from shiftgen.spec import load_spec
 
 from ..support import ROOT
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("flows.test_compare")
+
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
 QUANTIZERS = SHARED / "QUANTIZERS.md"

@@ -11,6 +11,9 @@ from shiftgen.spec import parse_spec
 
 from ..support import ROOT
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("synth.test_array_synth")
+
 
 def array_spec(stem, rows, cols):
     """``specs/<stem>.yaml`` with an ``array`` section."""

@@ -9,6 +9,9 @@ from shiftgen.errors import ToolError
 
 from ..support import shipped_spec
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("synth.test_asic")
+
 
 @pytest.fixture(scope="module")
 def liberty():

@@ -19,6 +19,9 @@ from shiftgen.tools.yosys import find_yosys
 
 from ..support import shipped_spec
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("synth.test_flow_files")
+
 NAME = "pot_4bit"
 
 

@@ -6,6 +6,9 @@ from shiftgen.synth.pe import synthesize
 
 from ..support import shipped_spec
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("synth.test_synth")
+
 
 @pytest.fixture(scope="module")
 def figures(exported):

@@ -22,6 +22,9 @@ from shiftgen.spec import load_spec
 
 from ..support import ROOT
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("verify.test_cocotb_array")
+
 FAMILY_SPECS = ["uniform_4x8", "pot_4bit", "apot_4bit", "sq_4bit", "jlq_3bit", "ausn_8x4",
                 "ausn_ausn_6x6"]
 

@@ -16,6 +16,9 @@ from shiftgen.verify.mutants import KINDS, make_mutants, weight_sign_bit
 
 from ..support import shipped_spec
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("verify.test_mutants")
+
 # One spec per family (the uniform multiplier has no shifter to mutate).
 FAMILY_SPECS = {"uniform": "uniform_4x8", "pot": "pot_4bit", "apot": "apot_4bit",
                 "sq": "sq_4bit", "jlq": "jlq_3bit", "ausn": "ausn_8x4"}

@@ -22,6 +22,9 @@ from shiftgen.tools.process import parallel_map
 
 from ..support import SPEC_PATHS, shipped_spec
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("verify.test_netlist_equiv")
+
 #: One small shipped spec per family.
 FAMILY_SPECS = ("pot_4bit", "apot_4bit", "sq_2bit", "jlq_2bit", "ausn_6x6", "uniform_4x8")
 #: A small multiplier PE (a variant of tests/support.py) for the plain, non-booth
