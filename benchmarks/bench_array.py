@@ -31,6 +31,10 @@ from pathlib import Path
 
 import yaml
 
+
+# Times of real tool runs, from a cold start: no cached synthesis (shiftgen.cache).
+os.environ["SHIFTGEN_CACHE"] = "off"
+
 from shiftgen.export.array import export_array
 from shiftgen.synth.array import compare, synthesize_array
 from shiftgen.spec import parse_spec

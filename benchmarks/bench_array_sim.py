@@ -22,6 +22,11 @@ from pathlib import Path
 
 import yaml
 
+import os
+
+# Times of real tool runs, from a cold start: no cached synthesis (shiftgen.cache).
+os.environ["SHIFTGEN_CACHE"] = "off"
+
 from shiftgen.export.array import export_array
 from shiftgen.verify.schedule import random_jobs
 from shiftgen.verify.cocotb_runner import available, run_cocotb_array

@@ -13,6 +13,11 @@ import time
 
 import numpy as np
 
+import os
+
+# Times of real tool runs, from a cold start: no cached synthesis (shiftgen.cache).
+os.environ["SHIFTGEN_CACHE"] = "off"
+
 from shiftgen.families.sq_search import find_best_qps, universal_set
 
 N_WEIGHTS = 1_000_000

@@ -16,6 +16,19 @@ from .golden.exports import export_design
 from .support import variant_specs
 
 
+@pytest.fixture(scope="session", autouse=True)
+def tool_cache(tmp_path_factory):
+    """One tool cache (synthesis runs) for the whole test run, every worker and every
+    ``shiftgen`` process the tests start: a design synthesized by one test is not
+    synthesized again by another. It starts empty, so each run measures afresh."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = shared / "shiftgen-cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SHIFTGEN_CACHE", str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
 def variants(tmp_path_factory):
     """Extra specs (saturate, unsigned, zero code), written to files so cocotb can load them."""

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..cache import cache_home
 from ..errors import ToolError
 from ..tools.process import run
 
@@ -35,9 +36,8 @@ _NOT_INSTALLED = (f"OSU 0.18 um liberty not installed ({PACKAGE}); "
 
 
 def cache_dir():
-    """``$XDG_CACHE_HOME/shiftgen/osu018``, or ``~/.cache/shiftgen/osu018``."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "shiftgen" / "osu018"
+    """``<cache home>/osu018`` (:func:`shiftgen.cache.cache_home`)."""
+    return cache_home() / "osu018"
 
 
 def find_liberty():

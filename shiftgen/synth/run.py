@@ -1,9 +1,18 @@
-"""One Yosys run of one recipe on one design, and the choice among candidates."""
+"""One Yosys run of one recipe on one design, and the choice among candidates.
+
+A run's result is kept in the tool cache (:func:`shiftgen.cache.tool_cache`)
+under the hash of everything it depends on: the Verilog text, the black-box
+texts, the script and the Yosys executable and version. The same design
+under the same recipe gives the same bytes (every recipe is deterministic),
+so a cached figure is the figure that run gives; ``SHIFTGEN_CACHE=off`` runs
+Yosys every time.
+"""
 
 import json
 import tempfile
 from pathlib import Path
 
+from ..cache import content_key, tool_cache
 from ..tools.yosys import find_yosys
 from .recipes import TARGETS, module_names
 
@@ -23,23 +32,29 @@ def run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, de
     """
     script_of, figures_of, _ = TARGETS[target]
     verilog_path = Path(verilog_path)
+    lib_texts = [Path(lib).read_text() for lib in libs]
+    design = verilog_path.read_text()
+    reads = [f"read_verilog -lib lib{k}.v" for k in range(len(libs))]
+    body = script_of(top, booth, flatten=flatten, depth=depth)
+    # -noattr: no source paths (the temporary directory) in the netlist, so
+    # the same spec gives the same bytes.
+    write = ["write_verilog -noattr netlist.v"] if netlist else []
+    script = [*reads, "read_verilog design.v", *body, *write, "tee -q -o stat.json stat -json"]
+    yosys = find_yosys()
+    cache = tool_cache("synth")
+    key = content_key({"design": design, "libs": lib_texts, "top": top, "target": target,
+                       "script": script, "yosys": [yosys.command, yosys.version]})
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None:
+        return hit["result"]
     with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".synth-") as tmp:
         work = Path(tmp)
         boxes = set()
-        reads = []
-        for k, lib in enumerate(libs):
-            text = Path(lib).read_text()
+        for k, text in enumerate(lib_texts):
             boxes.update(module_names(text))
             (work / f"lib{k}.v").write_text(text)
-            reads.append(f"read_verilog -lib lib{k}.v")
-        (work / "design.v").write_text(verilog_path.read_text())
-        body = script_of(top, booth, flatten=flatten, depth=depth)
-        # -noattr: no source paths (the temporary directory) in the netlist, so
-        # the same spec gives the same bytes.
-        write = ["write_verilog -noattr netlist.v"] if netlist else []
-        script = [*reads, "read_verilog design.v", *body, *write,
-                  "tee -q -o stat.json stat -json"]
-        find_yosys().run("\n".join(script), cwd=work, name="synth")
+        (work / "design.v").write_text(design)
+        yosys.run("\n".join(script), cwd=work, name="synth")
         stat = json.loads((work / "stat.json").read_text())
         cells = stat["modules"][f"\\{top}"]["num_cells_by_type"] if f"\\{top}" in stat["modules"] \
             else stat["design"]["num_cells_by_type"]
@@ -54,7 +69,9 @@ def run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, de
             out["blackboxes"] = {k.lstrip("\\"): v for k, v in sorted(blackboxes.items())}
         if netlist:
             out["_netlist"] = (work / "netlist.v").read_text()
-        return out
+    if cache is not None:
+        cache.put(key, {"result": out})
+    return out
 
 
 def best_candidate(target, cands):

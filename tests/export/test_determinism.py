@@ -10,6 +10,9 @@ import pytest
 
 from ..support import ROOT
 
+# Its module fixtures are computed once: every test of the module on one worker.
+pytestmark = pytest.mark.xdist_group("export.test_determinism")
+
 # One spec per family and style the PE is built in, plus two arrays (one with
 # the SQ load-path decoder).
 SPECS = ["uniform_4x8", "pot_4bit", "apot_4bit_sorted", "sq_4bit", "jlq_3bit",
@@ -22,9 +25,6 @@ from pathlib import Path
 from shiftgen.export.array import export_array
 from shiftgen.export.verilog import export
 from shiftgen.spec import load_spec
-
-# Its module fixtures are computed once: every test of the module on one worker.
-pytestmark = pytest.mark.xdist_group("export.test_determinism")
 
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 for stem in sys.argv[3:]:

@@ -89,9 +89,11 @@ def test_a_build_that_fails_a_check_is_kept_beside_the_good_one(good_build, monk
 
 
 def start_build(out_root):
+    # No tool cache: the signals must reach real Yosys runs.
     return subprocess.Popen(
         [sys.executable, "-m", "shiftgen", "build", str(SPEC), "--out", str(out_root)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "SHIFTGEN_CACHE": "off"})
 
 
 def wait_for_partial(proc, out_root, timeout=120):

@@ -14,7 +14,7 @@ writes to ``out_dir``:
 - ``plots/``: levels per family, LUT and FF per design, LUT against SNR
   (:mod:`shiftgen.reports.plots`);
 - ``builds/<name>/``: the build directories. A build is reused when the
-  cache (``cache/<sha256>.json``, :class:`shiftgen.flows.cache.Cache`) holds
+  cache (``cache/<sha256>.json``, :class:`shiftgen.cache.Cache`) holds
   the hash of its spec text, shiftgen and Yosys versions (unless ``force``);
 - ``specs/``: the spec files of arrays made from a PE spec (a data-file row
   with ``array: {rows, cols}``, where no array spec is shipped).

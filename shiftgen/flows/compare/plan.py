@@ -7,7 +7,7 @@ import yaml
 from ... import __version__
 from ...errors import InputError
 from ...files import write_text
-from ..cache import content_key
+from ...cache import content_key
 from .figures import DATA_FILE, load_figures, select
 
 __all__ = ["repo_root", "spec_key", "job_for", "derived_text", "spec_from", "plan",

@@ -9,7 +9,7 @@ from ... import __version__
 from ...errors import ToolError, VerificationError
 from ...verify.verdict import Verdict, report_failures
 from ...weights.seeded import seeded_weights
-from ..cache import Cache
+from ...cache import Cache
 from ..jobs import Job, Runner
 from . import task
 from .figures import DATA_FILE

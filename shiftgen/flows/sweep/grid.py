@@ -21,7 +21,7 @@ from ...spec.config import PEConfig
 from ...spec.load import load_yaml, parse_spec, read_input
 from ...spec.schema import FieldError, check_value, describe, load_section, option, show
 from ...weights.seeded import DISTRIBUTIONS
-from ..cache import content_key
+from ...cache import content_key
 
 __all__ = ["DEFAULT_WEIGHTS", "GridWeights", "Point", "Grid", "load_grid", "parse_grid",
            "point_name", "point_key"]

@@ -6,7 +6,7 @@ from pathlib import Path
 from ... import __version__
 from ...errors import ToolError
 from ...tools.yosys import find_yosys
-from ..cache import Cache
+from ...cache import Cache
 from ..jobs import Job, Runner
 from . import task
 from .grid import point_key

@@ -1,19 +1,39 @@
 """Results kept by the hash of everything they depend on: one JSON file per key.
 
-``shiftgen sweep`` keeps a point's result and ``shiftgen compare`` a build's
-figures here, so a re-run computes only what changed. The key is the SHA-256
-of a canonical JSON document (sorted keys) naming the inputs and the tool
-versions; an entry is written atomically and one that cannot be read, or
-names another key, counts as missing.
+``shiftgen sweep`` keeps a point's result, ``shiftgen compare`` a build's
+figures, and :mod:`shiftgen.synth.run` each Yosys synthesis run here, so a
+re-run computes only what changed. The key is the SHA-256 of a canonical
+JSON document (sorted keys) naming the inputs (file contents, not paths) and
+the tool versions; an entry is written atomically and one that cannot be
+read, or names another key, counts as missing.
+
+The tool cache (:func:`tool_cache`) lives in ``$SHIFTGEN_CACHE`` (default
+``$XDG_CACHE_HOME/shiftgen``, else ``~/.cache/shiftgen``);
+``SHIFTGEN_CACHE=off`` runs every tool again.
 """
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
-from ..files import write_text
+from .files import write_text
 
-__all__ = ["content_key", "Cache"]
+__all__ = ["content_key", "Cache", "cache_home", "tool_cache"]
+
+
+def cache_home():
+    """``$XDG_CACHE_HOME/shiftgen``, or ``~/.cache/shiftgen``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "shiftgen"
+
+
+def tool_cache(kind):
+    """The :class:`Cache` of tool runs of ``kind`` (``synth``), or ``None`` when it is off."""
+    where = os.environ.get("SHIFTGEN_CACHE")
+    if where == "off":
+        return None
+    return Cache((Path(where) if where else cache_home()) / kind)
 
 
 def content_key(doc):

@@ -1,6 +1,6 @@
 """The content-hash cache: keys from canonical JSON, entries that are whole or missing."""
 
-from shiftgen.flows.cache import Cache, content_key
+from shiftgen.cache import Cache, content_key
 
 
 def test_key_is_canonical():
