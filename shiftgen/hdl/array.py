@@ -23,6 +23,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..codebook import signed_bits
+from .load_path import LoadPath
 
 __all__ = ["psum_bits", "cell_class", "WeightStationaryArray"]
 
@@ -153,28 +154,15 @@ class WeightStationaryArray(wiring.Component):
         self.mode = cells
         self.cell_name = cell_name or f"{spec.name}_cell"
         cfg = spec.array
-        shared = spec.family.shared_decoder if cfg.decoder != "pe" else None
-        self.cell_spec = spec if shared is None else shared.cell_spec(spec)
         self.psum_bits = psum_bits(spec)
         self.cell_class = cell_class(spec.family.PE)
-        self.cell = self.cell_class(self.cell_spec, self.psum_bits)
+        self.load = LoadPath(spec, lambda cell_spec: self.cell_class(cell_spec, self.psum_bits))
+        self.cell_spec, self.cell, self.decoders = \
+            self.load.cell_spec, self.load.cell, self.load.decoders
         cell_members = dict(self.cell.signature.members.items())
         self._act_shape = cell_members["a"].shape
         self._weight_shape = cell_members["w"].shape
-        self.decoders = []
-        self._column_address = None
-        if cfg.decoder == "pe":
-            extra = {name: cell_members[name] for name in self.cell.extra_members()}
-        else:
-            count, ports = (cfg.cols, 1) if cfg.decoder == "column" else (1, cfg.cols)
-            self.decoders = [shared.component(spec, ports) for _ in range(count)]
-            extra = {name: member for name, member in self.decoders[0].signature.members.items()
-                     if name not in ("code", "decoded")}
-            if cfg.decoder == "column" and shared.write_enable in extra:
-                # One table per column: a write goes to the column the address
-                # names (broadcast writes would keep every table equal, one table's worth).
-                self._column_address = shared.column_address
-                extra[self._column_address] = In(unsigned(max(1, (cfg.cols - 1).bit_length())))
+        extra = self.load.extra
         self._extra = tuple(extra)
         super().__init__({
             "x": In(data.ArrayLayout(self._act_shape, cfg.rows)),
@@ -190,29 +178,6 @@ class WeightStationaryArray(wiring.Component):
     def latency(self):
         """Cycles from a vector's edge to column 0's result: ``R`` (column ``c``: ``R + c``)."""
         return self.spec.array.rows
-
-    def _column_codes(self, m):
-        """The weight word each column's chain shifts in (decoded when shared)."""
-        R, C, B = self.spec.array.rows, self.spec.array.cols, self.spec.pe.weight_bits
-        codes = [self.w_in[c * B:(c + 1) * B] for c in range(C)]
-        if not self.decoders:
-            return codes
-        out = []
-        for k, dec in enumerate(self.decoders):
-            m.submodules[f"decoder{k}"] = dec
-            column = self._column_address
-            for name in self._extra:
-                if name == column:
-                    continue
-                value = getattr(self, name)
-                if column is not None and name == self.spec.family.shared_decoder.write_enable:
-                    value = value & (getattr(self, column) == k)
-                m.d.comb += getattr(dec, name).eq(value)
-            ports = range(C) if len(self.decoders) == 1 else [k]
-            for j, c in enumerate(ports):
-                m.d.comb += Value.cast(dec.code[j]).eq(codes[c])
-                out.append(Value.cast(dec.decoded[j]))
-        return out
 
     def elaborate(self, platform):
         m = Module()
@@ -235,7 +200,7 @@ class WeightStationaryArray(wiring.Component):
         for c in range(C):
             m.d.comb += self.y_valid[c].eq(valid[R + c])
 
-        top_codes = self._column_codes(m)
+        top_codes = self.load.column_codes(m, self)
         a_bits = Value.cast(self.x[0]).shape().width
         w_bits = len(Value.cast(self.cell.w))
         a_out = [[Signal(a_bits, name=f"a_{r}_{c}") for c in range(C)] for r in range(R)]
