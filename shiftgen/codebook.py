@@ -182,6 +182,17 @@ class Codebook:
                                activations=self.activations, act_F=self.act_F,
                                act_fields=self.act_fields)
 
+    def canonical_codes(self):
+        """Per code, the lowest code with the same multiplier (a tuple; itself for most codes).
+
+        A negative zero and any other repeated level map to one code, so logic
+        that sees only canonical codes need not handle the others.
+        """
+        first = {}
+        for code, value in enumerate(self.multipliers):
+            first.setdefault(value, code)
+        return tuple(first[value] for value in self.multipliers)
+
     def product_range(self, act_bits, act_signed):
         """The smallest and largest ``a * multiplier`` over every activation and code."""
         _, values = self.act_table(act_bits, act_signed)

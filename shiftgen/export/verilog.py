@@ -45,7 +45,7 @@ def _set_operand(cell, port, width, signed):
     cell["parameters"][f"{port}_WIDTH"] = width
 
 
-def legalize(module):
+def legalize(module, keep=False):
     """Make a Yosys JSON module's Verilog free of width and unused-bit warnings.
 
     Operands are sign- or zero-extended (by their own signedness, as Yosys
@@ -57,6 +57,8 @@ def legalize(module):
     ----------
     module : dict
         One module of Yosys ``write_json`` output; changed in place.
+    keep : bool
+        Wires marked ``keep`` keep their names (and the mark), whatever their bits.
     """
     for cell in module["cells"].values():
         kind, p = cell["type"], cell["parameters"]
@@ -100,6 +102,9 @@ def legalize(module):
     for name in sorted(module["netnames"], key=lambda n: (n not in ports, n)):
         if name in ports:
             continue
+        if keep and module["netnames"][name]["attributes"].get("keep"):
+            named |= set(b for b in module["netnames"][name]["bits"] if isinstance(b, int))
+            continue
         bits = module["netnames"][name]["bits"]
         own = set(bits)
         keep = (all(isinstance(b, int) and b in read for b in bits)
@@ -111,7 +116,19 @@ def legalize(module):
             del module["netnames"][name]
 
 
-def export(spec, pe, out_dir, name=None, blackboxes=()):
+def _only_keep(netlist):
+    """Drop every attribute but ``keep`` (wires) and ``blackbox`` (modules)."""
+    for module in netlist["modules"].values():
+        module["attributes"] = {k: v for k, v in module.get("attributes", {}).items()
+                                if k == "blackbox"}
+        for cell in module.get("cells", {}).values():
+            cell["attributes"] = {}
+        for net in module.get("netnames", {}).values():
+            net["attributes"] = {k: v for k, v in net.get("attributes", {}).items()
+                                 if k == "keep"}
+
+
+def export(spec, pe, out_dir, name=None, blackboxes=(), keep=False):
     """Write ``{name}.il`` and ``{name}.v`` of ``pe`` into ``out_dir``.
 
     Parameters
@@ -127,6 +144,10 @@ def export(spec, pe, out_dir, name=None, blackboxes=()):
     blackboxes : sequence of str
         Verilog files in ``out_dir`` whose modules ``pe`` instantiates; they
         are read as black boxes and not written again.
+    keep : bool
+        Write the ``keep`` marks of signals (``(* keep *)``), which tell
+        synthesis to keep a sum a sum (:mod:`shiftgen.hdl.column_sum`); no
+        other attribute is written either way.
 
     Returns
     -------
@@ -156,12 +177,14 @@ def export(spec, pe, out_dir, name=None, blackboxes=()):
         "write_json export.json",
     ]), cwd=out_dir, name="export")
     netlist = json.loads((out_dir / "export.json").read_text())
-    legalize(netlist["modules"][name])
+    legalize(netlist["modules"][name], keep=keep)
+    if keep:
+        _only_keep(netlist)
     (out_dir / "export.json").write_text(json.dumps(netlist))
     yosys.run("\n".join([
         # Black boxes come back from the JSON and are not written.
         "read_json export.json",
-        f"write_verilog -noattr {name}.v",
+        f"write_verilog {'' if keep else '-noattr '}{name}.v",
     ]), cwd=out_dir, name="export_verilog")
     for tmp in ("export.json", "export.ys", "export.log", "export_verilog.ys",
                 "export_verilog.log"):

@@ -109,6 +109,18 @@ def _rank_of_superposition(params):
     return np.array([rank[level] for level in levels], dtype=np.int64)
 
 
+def _signed_act(a, spec):
+    """The activation port's value as a signed value."""
+    return a.as_signed() if spec.pe.act_signed else Cat(a, Const(0, 1)).as_signed()
+
+
+def _or(values):
+    out = values[0]
+    for v in values[1:]:
+        out = out | v
+    return out
+
+
 class AusnPE(MacPE):
     """Superposition adder: one shifter per part, amounts are running exponent sums."""
 
@@ -197,6 +209,33 @@ class AusnPE(MacPE):
         return self.signed_sum(m, total, width + len(parts), self.w.sign)
 
 
+def _mantissas(params):
+    """Per packed subdivision code: ``1 + v1 + v1 v2 + ...``, the level over ``v0`` (eq. 4).
+
+    The level factors as ``v0 * mantissa``: the basic part's power of two
+    times a mantissa the subdivision parts alone choose.
+    """
+    out = []
+    for code in range(1 << sum(params.sub)):
+        mantissa, term, shift = Fraction(1), Fraction(1), 0
+        for width in params.sub:
+            q = (code >> shift) & ((1 << width) - 1)
+            shift += width
+            if q == 0:  # a zero part ends the sum
+                break
+            term /= 1 << q
+            mantissa += term
+        out.append(mantissa)
+    return out
+
+
+def _row_scales(params):
+    """``(M, scales)``: each mantissa times ``2**M`` is the integer scale of ``a`` a row forms."""
+    mantissas = _mantissas(params)
+    M = minimal_F(mantissas)
+    return M, [int(m * (1 << M)) for m in mantissas]
+
+
 class Ausn(Family):
     name = "ausn"
     Params = AusnParams
@@ -248,6 +287,58 @@ class Ausn(Family):
         return Codebook(family=self.name, weight_bits=weight_bits, F=F,
                         multipliers=sign_magnitude(weight_bits, mags),
                         params={"style": params.style}, fields=fields, **act)
+
+    def _broadcast_form(self, spec):
+        """Whether the broadcast product below applies: superposition codes, integer activations."""
+        return spec.params.style == "superposition" and _act_fields(spec.params) is None
+
+    def row_terms(self, spec):
+        """``k * a`` for each integer scale ``k`` of the mantissas that is no power of two
+        (8/4: ``3a = a + 2a``): one adder per row instead of one per cell."""
+        if not self._broadcast_form(spec):
+            return {}
+        M, scales = _row_scales(spec.params)
+        bits = spec.pe.act_bits + (0 if spec.pe.act_signed else 1)
+        out = {}
+        for k in sorted(set(scales)):
+            if k & (k - 1):  # a power of two is wiring, formed in the cell
+                out[f"x{k}"] = (signed(bits + k.bit_length()),
+                                lambda a, k=k: _signed_act(a, spec) * k)
+        return out
+
+    def broadcast_product(self, cell, m):
+        """``x = k(sub) * a`` (a row term or a shift), inverted for the sign, then shifted by
+        the basic part: an AND-OR of the shifted copies whose bits fold into the column's
+        adder LUTs, the sign's ``+1`` on the adder's carry-in (issue 13's measurements)."""
+        spec = cell.spec
+        if not self._broadcast_form(spec):
+            return cell.product(m)
+        p = spec.params
+        M, scales = _row_scales(p)
+        F = spec.codebook.F
+        a = cell.act_as_signed()
+        sub = Cat(*(cell.w[f"sub{j + 1}"] for j in range(len(p.sub))))
+        width = len(a) + max(scales).bit_length()
+        choices = []
+        for code, k in enumerate(scales):
+            value = cell.term(f"x{k}") if k & (k - 1) else a << (k.bit_length() - 1)
+            choices.append((sub == code).replicate(width) & value.as_signed()[:width]
+                           if len(value) >= width else
+                           (sub == code).replicate(width) & Cat(value, value[-1].replicate(
+                               width - len(value))))
+        sign = cell.w.sign
+        x = Signal(width, name="x", attrs={"keep": 1})  # the pre-select, kept (measured best)
+        m.d.comb += x.eq(_or(choices) ^ sign.replicate(width))
+        shifted = []
+        top = F - M - 1  # the shift of basic code 1
+        for b in range(1, 1 << p.basic):
+            k = F - M - b
+            word = Cat(sign.replicate(k), x, x[-1].replicate(top - k))
+            shifted.append((cell.w.basic == b).replicate(len(word)) & word)
+        addend = Signal(signed(width + top), name="addend")
+        m.d.comb += addend.eq(_or(shifted))
+        # Canonical codes: a zero level is code 0, so basic code 0 needs no sign.
+        return addend, sign
 
     def quantize(self, spec, weights, alpha=None):
         """PreConvert (eqs. 1-3) and Algorithm 1 (seed 001 section 4.2).

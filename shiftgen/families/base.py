@@ -250,6 +250,34 @@ class Family:
         """
         return self.quantize(spec, weights), self.scale_rule
 
+    def row_terms(self, spec):
+        """Values each row of a broadcast array forms once for all its cells.
+
+        Returns
+        -------
+        dict
+            ``{name: (shape, form)}``: ``form(a)`` builds the value from the
+            row's activation ``a`` (the activation port's value). Default:
+            none. A cell reads them with ``cell.term(name)``.
+        """
+        return {}
+
+    def broadcast_product(self, cell, m):
+        """The product of one broadcast cell, as :meth:`~shiftgen.hdl.pe.MacPE.product` gives it.
+
+        ``cell`` has the PE's ``a`` and ``w`` (and its row terms,
+        ``cell.term(name)``); the logic goes into ``m``, the column's module.
+        Unless the array shares a decoder or the PE has a write port (a
+        programmable decoder, whose codes may change meaning), ``w`` holds canonical codes only
+        (:meth:`~shiftgen.codebook.Codebook.canonical_codes`: the load path maps
+        a negative zero to zero), so the product need not handle the others.
+        The column adds ``addend + carry``, with the carry as an adder's
+        carry-in (:class:`~shiftgen.hdl.column_sum.ColumnSum`), so a
+        sign-magnitude product is best an inverted magnitude and its
+        ``+1``. Default: the PE's own :meth:`product`.
+        """
+        return cell.product(m)
+
     def sweep_fitted(self, params, pe):
         """What a sweep point leaves to be fitted to the sweep's weights when it runs.
 

@@ -9,7 +9,7 @@ seed 002 eq. 3), so the levels are ``2**0 .. 2**-(Emax-1)`` and 0.
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Mux
+from amaranth.hdl import Cat, Const, Mux, Signal, signed
 from amaranth.lib import data
 
 from ..codebook import Codebook, sign_magnitude
@@ -87,6 +87,13 @@ class PotPE(MacPE):
         return shifted, sign
 
 
+def _or_all(values):
+    out = values[0]
+    for v in values[1:]:
+        out = out | v
+    return out
+
+
 class Pot(Family):
     name = "pot"
     Params = PotParams
@@ -102,6 +109,39 @@ class Pot(Family):
                         multipliers=sign_magnitude(weight_bits, mags),
                         params={"zero": params.zero, "rounding": params.rounding},
                         fields={"sign": 1, "exp": weight_bits - 1})
+
+    def broadcast_product(self, cell, m):
+        """The shifter as AND-OR stages over the shift amount ``t = F - e = ~e`` (the low two
+        bits pick one of four shifted copies, each higher bit a shift by 4, 8, ...), the
+        magnitude inverted for the sign and the ``+1`` left to the column's adder: the
+        form whose bits fold into the adder LUTs (issue 13's measurements)."""
+        spec = cell.spec
+        if spec.params.zero:  # a zero code needs its own gate: the PE's form
+            return cell.product(m)
+        e_max, F = _exponents(spec.pe.weight_bits, False)
+        a = cell.act_as_signed()
+        t = ~cell.w.exp  # F - e, as F = 2**(n-1) - 1
+        width = len(a) + F
+        low = min(2, len(t))
+        # Each stage is only as wide as its largest shift needs, sign-extended.
+        stage = len(a) + (1 << low) - 1
+        value = Cat(a, a[-1].replicate(stage - len(a)))
+        # Each stage is a signal: an expression used twice would be emitted twice.
+        word = Signal(stage, name="shift0")
+        terms = [(t[:low] == k).replicate(stage) & (value << k)[:stage] for k in range(1 << low)]
+        m.d.comb += word.eq(_or_all(terms))
+        for j in range(low, len(t)):
+            k = 1 << j
+            grown = stage + k
+            ext = Cat(word, word[-1].replicate(k))
+            nxt = Signal(grown, name=f"shift{j}")
+            m.d.comb += nxt.eq((t[j].replicate(grown) & (ext << k)[:grown])
+                               | (~t[j].replicate(grown) & ext))
+            word, stage = nxt, grown
+        sign = cell.w.sign
+        addend = Signal(signed(width), name="addend")
+        m.d.comb += addend.eq(word ^ sign.replicate(width))
+        return addend, sign
 
     def quantize(self, spec, weights, alpha=None):
         """Scale by ``SF = max|W|`` (seed 002 section 3.1), then round.

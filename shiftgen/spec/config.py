@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .schema import FieldError, option
 
-__all__ = ["TOP_FIELDS", "PEConfig", "ArrayConfig", "Spec"]
+__all__ = ["TOP_FIELDS", "DATAFLOWS", "PEConfig", "ArrayConfig", "Spec"]
 
 #: The top-level fields of a spec file, in the order they are documented.
 TOP_FIELDS = ("name", "family", "pe", "params", "array")
@@ -63,6 +63,12 @@ class PEConfig:
         object.__setattr__(self, "saturate", overflow == "saturate")
 
 
+#: The array dataflows (:mod:`shiftgen.hdl.dataflows`).
+DATAFLOWS = ("weight_stationary", "broadcast")
+#: Products per chain of a broadcast column when the spec gives none.
+DEFAULT_CHAIN = 16
+
+
 @dataclass(frozen=True)
 class ArrayConfig:
     """The optional ``array`` section: a MAC array of the spec's PE.
@@ -75,8 +81,19 @@ class ArrayConfig:
     cols : int
         ``C``, the number of outputs per vector.
     dataflow : str
-        ``weight_stationary``: weights are loaded into the PEs and stay;
-        activations flow right, partial sums flow down.
+        ``weight_stationary`` (default): a systolic array; weights stay in
+        the PEs, activations flow right, partial sums flow down.
+        ``broadcast``: each row's activation is registered once and drives
+        every column in the same cycle; each column sums its ``R`` products
+        in chains of adders and a balanced tree over the chains.
+    pipeline : int
+        ``broadcast`` only: a register stage after every ``K`` levels of a
+        column's sum, counting its chains as one level (default 0: only the
+        output register).
+    chain : int
+        ``broadcast`` only: products added one after the other in a chain
+        before the balanced tree (default 16, at most ``rows``; 1 is a plain
+        balanced tree of the products).
     decoder : str
         Where a weight decoder sits, for a family whose decoder the array
         can share (seed 003 section 3.5): ``pe`` (in every PE, default),
@@ -85,8 +102,25 @@ class ArrayConfig:
     """
     rows: int = option(int, min=1, max=128)
     cols: int = option(int, min=1, max=128)
-    dataflow: str = option(str, default="weight_stationary", choices=("weight_stationary",))
+    dataflow: str = option(str, default="weight_stationary", choices=DATAFLOWS)
     decoder: str = option(str, default="pe", choices=("pe", "column", "array"))
+    pipeline: int = option(int, default=None, min=0, max=16)
+    chain: int = option(int, default=None, min=1, max=128)
+
+    def __post_init__(self):
+        if self.dataflow == "broadcast":
+            chain = self.chain if self.chain is not None else min(DEFAULT_CHAIN, self.rows)
+            if chain > self.rows:
+                raise FieldError("chain", f"must be at most array.rows = {self.rows}, "
+                                          f"not {chain}")
+            # Normalized, so the default written out or left out is one config.
+            object.__setattr__(self, "chain", chain)
+            object.__setattr__(self, "pipeline", self.pipeline or 0)
+            return
+        for name in ("pipeline", "chain"):
+            if getattr(self, name) is not None:
+                raise FieldError(name, f"applies to dataflow: broadcast only, not to "
+                                       f"dataflow: {self.dataflow}; leave it out")
 
 
 @dataclass(frozen=True)

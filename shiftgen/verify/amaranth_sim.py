@@ -5,7 +5,7 @@ from amaranth.hdl import ClockDomain, Module, Value
 from amaranth.sim import Simulator
 
 from ..golden import matmul
-from ..hdl.array import WeightStationaryArray
+from ..hdl.dataflows import dataflow
 from .schedule import act_raw, collect, random_jobs, schedule, setup_writes
 from .stimulus import Stimulus, exhaustive_fits, exhaustive_stimulus, random_stimulus
 from .verdict import Verdict
@@ -114,7 +114,7 @@ def simulate_array(spec, jobs, gap=0):
 
     The codebook's setup writes (a programmable decoder) come first.
     """
-    dut = WeightStationaryArray(spec, cells="inline")
+    dut = dataflow(spec).component(spec, cells="inline")
     top = Module()
     top.submodules.dut = dut
     top.domains.sync = ClockDomain("sync")

@@ -24,6 +24,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
+from cocotb.types import Logic
 
 from .schedule import collect, schedule, setup_writes
 from ..golden import matmul
@@ -65,6 +66,12 @@ def _pack_x(spec, cycles):
             word |= (int(v) & mask) << (r * A)
         words.append(word)
     return words
+
+
+def _unsigned(value):
+    """A port's value as an int: cocotb gives a 1-bit port (one ``y_valid`` for the
+    whole array) as a ``Logic``, a wider one as a ``LogicArray``."""
+    return int(value) if isinstance(value, Logic) else value.to_unsigned()
 
 
 def _write_summary(summary):
@@ -129,7 +136,7 @@ async def _run(dut, spec, jobs, gap=0):
             wi_h.value = wi
         prev = t
         await falling
-        valid = yv_h.value.to_unsigned()
+        valid = _unsigned(yv_h.value)
         raw.append((y_h.value.to_unsigned(), valid) if valid else None)
     seconds = time.perf_counter() - start
 

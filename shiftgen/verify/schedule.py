@@ -8,6 +8,8 @@ simulator (:func:`shiftgen.verify.amaranth_sim.simulate_array`) and cocotb (:mod
 
 import numpy as np
 
+from ..hdl.dataflows import dataflow
+
 __all__ = ["pack_row", "schedule", "collect", "act_raw", "random_jobs", "setup_writes"]
 
 
@@ -24,8 +26,9 @@ def schedule(spec, jobs, gap=0):
 
     Each job loads its weights (``R`` edges with ``w_load``, rows ``R-1`` to
     0), then presents its vectors, one per edge (``gap`` idle edges between
-    vectors), then idles ``R + C`` edges so every result leaves before the
-    next load changes the weights.
+    vectors), then idles the dataflow's drain (``R + C`` edges for the
+    systolic array) so every result leaves before the next load changes the
+    weights.
 
     Parameters
     ----------
@@ -41,6 +44,7 @@ def schedule(spec, jobs, gap=0):
     """
     R, C = spec.array.rows, spec.array.cols
     B = spec.pe.weight_bits
+    drain = dataflow(spec).drain(spec.array)
     cycles = []
     idle_x = [0] * R
     for w, x in jobs:
@@ -54,7 +58,7 @@ def schedule(spec, jobs, gap=0):
         for vector in x.tolist():
             cycles.append({"x": vector, "x_valid": 1, "w_load": 0, "w_in": 0})
             cycles += [{"x": idle_x, "x_valid": 0, "w_load": 0, "w_in": 0}] * gap
-        cycles += [{"x": idle_x, "x_valid": 0, "w_load": 0, "w_in": 0}] * (R + C)
+        cycles += [{"x": idle_x, "x_valid": 0, "w_load": 0, "w_in": 0}] * drain
     return cycles
 
 
@@ -69,10 +73,11 @@ def collect(spec, outputs, counts):
         Vectors per job.
     """
     C = spec.array.cols
+    per_column = dataflow(spec).per_column_valid
     columns = [[] for _ in range(C)]
     for y, valid in outputs:
         for c in range(C):
-            if valid >> c & 1:
+            if valid >> (c if per_column else 0) & 1:
                 columns[c].append(y[c])
     total = sum(counts)
     if any(len(col) != total for col in columns):

@@ -100,6 +100,20 @@ BAD = {
     "acc_too_narrow_unsigned": ("s.yaml", uniform("act_bits: 8, weight_bits: 4, acc_bits: 11, "
                                                   "act_signed: false"),
                                 "pe.acc_bits", ["11", "-2040", "12 bits", "at least 12"]),
+    # array dataflows
+    "array_dataflow_unknown": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, dataflow: mesh}\n",
+                               "array.dataflow", ["'mesh'", "broadcast", "weight_stationary"]),
+    "array_pipeline_negative": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, "
+                                "dataflow: broadcast, pipeline: -1}\n", "array.pipeline", ["-1"]),
+    "array_pipeline_too_big": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, "
+                               "dataflow: broadcast, pipeline: 17}\n", "array.pipeline", ["17"]),
+    "array_pipeline_ws": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, pipeline: 2}\n",
+                          "array.pipeline", ["broadcast only", "weight_stationary"]),
+    "array_chain_ws": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, chain: 2}\n",
+                       "array.chain", ["broadcast only"]),
+    "array_chain_over_rows": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, "
+                              "dataflow: broadcast, chain: 8}\n", "array.chain",
+                              ["at most array.rows = 4", "not 8"]),
     # file-level problems
     "yaml_syntax": ("s.yaml", "family: pot\npe:\n  act_bits: 8\n weight_bits: 4\n", None,
                     ["invalid YAML", "line 4"]),
@@ -129,7 +143,7 @@ BAD = {
 # The CLI costs a subprocess each: a representative subset.
 CLI_KINDS = ["unknown_family", "missing_acc_bits", "act_bits_bool", "pot_weight_bits_7",
              "acc_too_narrow_pot", "yaml_syntax", "duplicate_pe_key", "name_dash",
-             "missing_file"]
+             "missing_file", "array_dataflow_unknown", "array_pipeline_ws"]
 
 
 def write_case(tmp_path, kind):

@@ -1,0 +1,76 @@
+"""The array dataflows, by the ``array.dataflow`` of a spec: one place that knows them all."""
+
+from dataclasses import dataclass
+
+__all__ = ["Dataflow", "DATAFLOWS", "dataflow"]
+
+
+@dataclass(frozen=True)
+class Dataflow:
+    """What the rest of shiftgen needs to know of one array dataflow.
+
+    Members
+    -------
+    name : str
+    component : callable
+        ``component(spec, cells=..., name=...)``: the array
+        (``cells="inline"`` for simulation, ``"instance"`` for export).
+    unit : str
+        The module the array instantiates ``R * C`` or ``C`` times
+        (``cell`` or ``column``).
+    per_column_valid : bool
+        ``y_valid`` has a bit per column (else one bit for all).
+    drain : callable
+        ``drain(array_config)``: idle edges after a job's last vector before
+        the weights may be reloaded (every result is out by then).
+    latency : callable
+        ``latency(array_config)``: the latency, as the report states it.
+    """
+    name: str
+    component: object
+    unit: str
+    per_column_valid: bool
+    drain: object
+    latency: object
+
+    def units(self, spec):
+        """How many times the top instantiates the unit."""
+        cfg = spec.array
+        return cfg.rows * cfg.cols if self.unit == "cell" else cfg.cols
+
+
+def _weight_stationary(spec, cells="inline", name=None):
+    from .array import WeightStationaryArray
+    return WeightStationaryArray(spec, cells=cells, cell_name=name)
+
+
+def _broadcast(spec, cells="inline", name=None):
+    from .broadcast import BroadcastArray
+    return BroadcastArray(spec, cells=cells, column_name=name)
+
+
+def _broadcast_drain(cfg):
+    from .broadcast import pipeline_stages
+    return 2 + pipeline_stages(cfg.rows, cfg.chain, cfg.pipeline)
+
+
+def _broadcast_latency(cfg):
+    from .broadcast import pipeline_stages
+    stages = pipeline_stages(cfg.rows, cfg.chain, cfg.pipeline)
+    return (f"{2 + stages} cycles for every column (input register, {stages} pipeline "
+            f"stage{'s' * (stages != 1)}, output register)")
+
+
+#: ``array.dataflow`` -> :class:`Dataflow`.
+DATAFLOWS = {
+    "weight_stationary": Dataflow(
+        "weight_stationary", _weight_stationary, "cell", True, lambda cfg: cfg.rows + cfg.cols,
+        lambda cfg: f"R + c = {cfg.rows} + c cycles for column c"),
+    "broadcast": Dataflow("broadcast", _broadcast, "column", False, _broadcast_drain,
+                          _broadcast_latency),
+}
+
+
+def dataflow(spec):
+    """The :class:`Dataflow` of ``spec``'s array."""
+    return DATAFLOWS[spec.array.dataflow]
