@@ -96,10 +96,16 @@ def report_markdown(report):
 
 
 def _array_markdown(arr):
+    unit = arr.get("unit", "cell")
     lines = [f"## Array {arr['rows']} x {arr['cols']} ({arr['dataflow']}, decoder "
              f"{arr['decoder']})", "",
-             f"- Verilog `{arr['verilog']}`: top `{arr['top']}`, cell `{arr['cell']}`",
-             f"- Partial sums {arr['psum_bits']} bits (exact); latency {arr['latency']}", ""]
+             f"- Verilog `{arr['verilog']}`: top `{arr['top']}`, {unit} `{arr['cell']}`",
+             f"- Partial sums {arr['psum_bits']} bits (exact); latency {arr['latency']}"]
+    if "pipeline" in arr:
+        lines += [f"- Column sums in chains of {arr['chain']}, a register stage every "
+                  f"{arr['pipeline']} levels" if arr["pipeline"] else
+                  f"- Column sums in chains of {arr['chain']}, no pipeline stage"]
+    lines += [""]
     targets = arr.get("targets") or {}
     if targets:
         lines += [f"Method: {targets['method']}", ""]
@@ -109,15 +115,15 @@ def _array_markdown(arr):
             lines += ["| xilinx7 | LUT | FF | CARRY4 | MUXF7 | MUXF8 |", "|---|---|---|---|---|---|",
                       f"| **total** | **{t['LUT']}** | **{t['FF']}** | **{t['CARRY4']}** | "
                       f"{t.get('MUXF7', 0)} | {t.get('MUXF8', 0)} |",
-                      f"| cell (x {x['instances']}) | {c['LUT']} | {c['FF']} | {c['CARRY4']} | "
+                      f"| {unit} (x {x['instances']}) | {c['LUT']} | {c['FF']} | {c['CARRY4']} | "
                       f"{c.get('MUXF7', 0)} | {c.get('MUXF8', 0)} |",
                       f"| top | {top['LUT']} | {top['FF']} | {top['CARRY4']} | "
                       f"{top.get('MUXF7', 0)} | {top.get('MUXF8', 0)} |", "",
-                      f"Recipes: cell `{x['recipe']['cell']}`; top `{x['recipe']['top']}`", ""]
+                      f"Recipes: {unit} `{x['recipe']['cell']}`; top `{x['recipe']['top']}`", ""]
         if g:
             lines += [f"Generic gates: {g['totals']['total']} in all "
-                      f"(cell {g['cell']['total']}, top {g['top']['total']}); "
-                      f"cell depth {g['cell'].get('depth')}", ""]
+                      f"({unit} {g['cell']['total']}, top {g['top']['total']}); "
+                      f"{unit} depth {g['cell'].get('depth')}", ""]
     lines += ["Array verification:", ""]
     for check, res in arr["verification"].items():
         detail = ", ".join(f"{k}={v}" for k, v in res.items() if k != "result")

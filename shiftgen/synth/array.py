@@ -1,5 +1,13 @@
 """Yosys synthesis of a MAC array, hierarchically or flattened.
 
+The array's unit is its dataflow's (:mod:`shiftgen.hdl.dataflows`): the
+systolic cell (``R * C`` instances) or the broadcast column (``C``
+instances; :data:`COLUMN_METHOD`). What follows describes the systolic cell;
+a broadcast column is synthesized alike, with no edge contexts (every
+column sees the same ports) and nothing crossing its boundary to optimize
+but its ports, so the hierarchical figure stays close to a flattened run's
+(checked at 8 x 8 and 16 x 16 in the tests).
+
 Flattening a large array in WebAssembly Yosys is slow and memory-hungry (a
 flattened 32 x 32 PoT array: 155 s, 1.1 GB), so the array is reported
 hierarchically by default (:data:`METHOD`):
@@ -46,13 +54,14 @@ import time
 from pathlib import Path
 
 from ..export.array import export_array
+from ..hdl.dataflows import dataflow
 from ..errors import ToolError
 from .recipes import has_multiplier
 from .run import best_candidate, run_candidate
 from ..tools.process import parallel_map
 from ..tools.yosys import find_yosys
 
-__all__ = ["METHOD", "EDGE_METHOD", "FLAT_METHOD", "TOTAL_KEYS", "edge_contexts",
+__all__ = ["METHOD", "COLUMN_METHOD", "EDGE_METHOD", "FLAT_METHOD", "TOTAL_KEYS", "edge_contexts",
            "synthesize_array", "compare"]
 
 METHOD = ("hierarchical: the cell module is synthesized once alone (the PE recipes, best "
@@ -61,6 +70,14 @@ METHOD = ("hierarchical: the cell module is synthesized once alone (the PE recip
           "every figure is top + R*C * cell; the generic depth is the cell's. No optimization "
           "across cell boundaries (row 0's constant psum_in, the last column's unread a_out, "
           "registers equal in every cell), as a flattened run would make.")
+
+COLUMN_METHOD = ("hierarchical by column: the column module (its weight shift chain, its R cells' "
+                 "product logic, its exact column sum and output register) is synthesized once "
+                 "alone (the PE recipes, best candidate by merit) and the array top once with "
+                 "the column as a black box (read_verilog -lib, no -flatten: the input "
+                 "register, the row-shared terms computed once per row, the valid chain, the "
+                 "load path); every figure is top + C * column; the generic depth is the "
+                 "column's.")
 
 EDGE_METHOD = ("hierarchical with edge contexts: as the hierarchical method, but the cell is "
                "synthesized flattened in a wrapper for each context it has in the array: "
@@ -171,8 +188,8 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
         Synthesize the combined file flattened instead (slow on large arrays:
         for checking the hierarchical method on small ones).
     edges : bool
-        Hierarchical only: also synthesize the cell in each of its contexts
-        (:data:`EDGE_METHOD`), as a flattened run optimizes it.
+        Hierarchical systolic arrays only: also synthesize the cell in each of
+        its contexts (:data:`EDGE_METHOD`), as a flattened run optimizes it.
     booth : bool or dict, optional
         Flattened only: use the ``booth`` recipe (per target, as a dict).
         Default: the candidate the cell gets, which runs the cell candidates
@@ -201,7 +218,10 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
     Raises
     ------
     ToolError
-        If Yosys fails, or the top does not hold ``R * C`` cell instances.
+        If Yosys fails, or the top does not hold one instance of the unit per
+        unit of the array (``R * C`` cells or ``C`` columns).
+    ValueError
+        If ``edges`` is asked of an array whose unit is not a cell.
     """
     start = time.monotonic()
     out_dir = Path(out_dir)
@@ -212,21 +232,26 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
         out_dir.mkdir(parents=True, exist_ok=True)
         exported = export_array(spec, out_dir)
     rows, cols = spec.array.rows, spec.array.cols
-    count = rows * cols
+    flow = dataflow(spec)
+    count = flow.units(spec)
+    if edges and flow.unit != "cell":
+        raise ValueError(f"Edge contexts are for a systolic cell, not a {flow.unit}")
     cell_v, top_v = Path(exported["cell"]), Path(exported["top"])
     cell_name, top_name = exported["cell_name"], exported["top_name"]
     version = find_yosys().version
     multiplies = has_multiplier(cell_v.read_text())
 
-    # The long top runs go first; the cells fill the other worker.
-    runs = []
+    # The long runs go first, the others fill the other worker: a systolic top
+    # (R * C instances) outlasts its cell, a broadcast column its top.
+    tops, units = [], []
     if not flatten:
-        runs += [(("top", t, False), run_candidate, (top_v, top_name, t, False),
-                  {"libs": (cell_v,), "flatten": False, "depth": False}) for t in targets]
+        tops = [(("top", t, False), run_candidate, (top_v, top_name, t, False),
+                 {"libs": (cell_v,), "flatten": False, "depth": False}) for t in targets]
     need_cell = not flatten or (booth is None and multiplies)
     if need_cell:
-        runs += [(("cell", t, b), run_candidate, (cell_v, cell_name, t, b), {})
+        units = [(("cell", t, b), run_candidate, (cell_v, cell_name, t, b), {})
                  for t in targets for b in ((False, True) if multiplies else (False,))]
+    runs = tops + units if flow.unit == "cell" else units + tops
     results = _run_all(runs, jobs)
     cells = {t: best_candidate(t, [r for (kind, tt, _), r in results.items()
                           if kind == "cell" and tt == t])
@@ -248,7 +273,7 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
             res = flat[t]
             entry = {"totals": {k: v for k, v in res.items() if k not in ("recipe", "seconds")},
                      "recipe": res["recipe"], "candidate": _candidate_name(choice[t]),
-                     "instances": count, "yosys": version, "seconds": res["seconds"]}
+                     "unit": flow.unit, "instances": count, "yosys": version, "seconds": res["seconds"]}
             if t in cells:
                 entry["cell"] = _strip(cells[t])
             out[t] = entry
@@ -269,7 +294,7 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
                           (path, name, t, "booth" in cells[t]["recipe"]), {}) for t in targets]
             ctx_results = _run_all(runs, jobs)
 
-    out = {"method": EDGE_METHOD if edges else METHOD}
+    out = {"method": EDGE_METHOD if edges else METHOD if flow.unit == "cell" else COLUMN_METHOD}
     for t in targets:
         cell, top = cells[t], results[("top", t, False)]
         if top["blackboxes"] != {cell_name: count}:
@@ -278,7 +303,8 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
         plain = _sum(t, [(1, top), (count, cell)], cell.get("depth"))
         seconds = top["seconds"] + sum(r["seconds"] for (kind, tt, _), r in results.items()
                                        if kind == "cell" and tt == t)
-        entry = {"cell": _strip(cell), "top": top, "instances": count, "totals": plain,
+        entry = {"cell": _strip(cell), "unit": flow.unit, "top": top, "instances": count,
+                 "totals": plain,
                  "recipe": {"cell": cell["recipe"], "top": top["recipe"]},
                  "candidate": _candidate_name("booth" in cell["recipe"]),
                  "candidates": cell["candidates"], "yosys": version}
