@@ -144,17 +144,7 @@ class ColumnSum:
         level = 1
         while len(lows) > 1:
             level += 1
-            nxt = []
-            for i in range(0, len(lows), 2):
-                if i + 1 == len(lows):
-                    nxt.append(lows[i])
-                    continue
-                (a, ta), (b, tb) = lows[i], lows[i + 1]
-                top = ta + tb
-                s = self._new(unsigned(top.bit_length()), "t")
-                m.d.comb += s.eq(a + b)
-                nxt.append((s, top))
-            values = self._register(m, nxt + [count], level, last)
+            values = self._register(m, self._pairs(m, lows, "t") + [count], level, last)
             lows, count = values[:-1], values[-1]
         (low, low_top), (n, _) = lows[0], count
         # U = the sum of the offset terms; the result is U - R * 2**(w-1), exact.
@@ -180,15 +170,19 @@ class ColumnSum:
             m.d.comb += s.eq(total)
             values.append((s, len(group)))
         while len(values) > 1:
-            nxt = []
-            for i in range(0, len(values), 2):
-                if i + 1 == len(values):
-                    nxt.append(values[i])
-                    continue
-                (a, ta), (b, tb) = values[i], values[i + 1]
-                top = ta + tb
-                s = self._new(unsigned(top.bit_length()), "n")
-                m.d.comb += s.eq(a + b)
-                nxt.append((s, top))
-            values = nxt
+            values = self._pairs(m, values, "n")
         return values[0]
+
+    def _pairs(self, m, values, what):
+        """One level of a balanced tree: ``(value, its largest value)`` added in pairs."""
+        out = []
+        for i in range(0, len(values), 2):
+            if i + 1 == len(values):
+                out.append(values[i])
+                continue
+            (a, ta), (b, tb) = values[i], values[i + 1]
+            top = ta + tb
+            s = self._new(unsigned(top.bit_length()), what)
+            m.d.comb += s.eq(a + b)
+            out.append((s, top))
+        return out
