@@ -27,8 +27,12 @@ from ..tools.yosys import find_yosys
 
 __all__ = ["build", "verify_rtl"]
 
-def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
-    """Export, check and synthesize the spec's array; returns its report section."""
+def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=None):
+    """Export, check and synthesize the spec's array; returns its report section.
+
+    ``pe_booth``: the PE's winning candidates (:func:`~shiftgen.synth.flow_files.booth_choice`),
+    which a broadcast column that multiplies runs alone.
+    """
     from ..export.array import export_array
     from ..hdl.array import psum_bits
     from ..hdl.dataflows import dataflow
@@ -74,7 +78,8 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
         # Edge contexts: the cell alone maps worse than in the array (ABC9 on
         # some APoT/AUSN cells: +19..27 % LUT), and the edges optimize. A
         # broadcast column has no edge context: every column sees the same ports.
-        return synthesize_array(spec, tmp, exported=exported, edges=flow.unit == "cell")
+        return synthesize_array(spec, tmp, exported=exported, edges=flow.unit == "cell",
+                                pe_booth=pe_booth if flow.unit == "column" else None)
 
     # The simulators and Yosys are separate processes: the checks run while
     # the array synthesizes.
@@ -93,7 +98,8 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part):
         t = section["targets"]
         write_yosys_scripts(tmp, recipe_scripts(
             [exported["cell"].name], exported["cell_name"],
-            booth={k: t[k]["candidate"] == "booth" for k in ("xilinx7", "generic")}),
+            booth={k: t[k]["candidate"] == "booth" for k in ("xilinx7", "generic")},
+            partition=flow.partition(cfg)),
             prefix=f"array_{flow.unit}_", report_path="array.targets.{target}.cell")
         write_yosys_scripts(tmp, recipe_scripts(
             [exported["top"].name], top, libs=[exported["cell"].name], flatten=False,
@@ -205,7 +211,9 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
                 "name": variant.name, "targets": v_synth, "verification": v_checks}
         if spec.array is not None:
             report["array"] = _array_stage(spec, tmp, synth=synth, cocotb=cocotb, say=say,
-                                           work_root=out_root, part=part)
+                                           work_root=out_root, part=part,
+                                           pe_booth=booth_choice(synthesis) if synthesis
+                                           else None)
         (tmp / "report.json").write_text(dumps(report))
         (tmp / "report.md").write_text(report_markdown(report))
         # A build that fails a check never replaces a good one: it is kept

@@ -34,12 +34,22 @@ from amaranth.hdl import Cat, Const, Signal, signed, unsigned
 
 from ..codebook import signed_bits
 
-__all__ = ["ColumnSum", "keep_signal"]
+__all__ = ["ColumnSum", "keep_signal", "chain_ends"]
 
 
 def keep_signal(shape, name):
     """A signal that synthesis keeps (``keep`` attribute), so a sum stays a sum."""
     return Signal(shape, name=name, attrs={"keep": 1})
+
+
+def chain_ends(rows, chain, name="sum"):
+    """Names of the last sum of each chain in a column of ``rows`` products.
+
+    They are the signals :meth:`ColumnSum.build` names ``<name>_c<n>`` (the
+    ``n``-th chain step, numbered from 1, the chains first), and what
+    synthesis splits a column at (:mod:`shiftgen.synth.array`).
+    """
+    return [f"{name}_c{min(start + chain, rows)}" for start in range(0, rows, chain)]
 
 
 class ColumnSum:
@@ -64,6 +74,9 @@ class ColumnSum:
     -------
     stages : int
         Register stages the last :meth:`build` inserted (its latency in cycles).
+    ends : list of Signal
+        The last sum of each chain, from the last :meth:`build`
+        (named as :func:`chain_ends` says).
     """
 
     def __init__(self, width, addend_range, *, chain, pipeline=0, name="sum"):
@@ -110,6 +123,8 @@ class ColumnSum:
         if not terms:
             raise ValueError("A column sum needs at least one term")
         self.stages = 0
+        self._count = 0
+        self.ends = []
         # The narrower of the two bounds: the addends' own width and the range's.
         w = min(self.addend_bits, max(len(a) for a, _ in terms))
         half = 1 << (w - 1)
@@ -134,6 +149,7 @@ class ColumnSum:
                     m.d.comb += step.eq(z[1:])
                 lo = step[:w]
                 carries.append(step[w])
+            self.ends.append(step)
             lows.append((lo, (1 << w) - 1))
         depth = (len(lows) - 1).bit_length()  # levels of the tree over the chains
         last = 1 + depth

@@ -25,6 +25,10 @@ class Dataflow:
         the weights may be reloaded (every result is out by then).
     latency : callable
         ``latency(array_config)``: the latency, as the report states it.
+    partition : callable
+        ``partition(array_config)``: the unit's parts that synthesis maps one
+        by one (lists of wire names, :func:`~shiftgen.synth.recipes.partition_commands`),
+        or ``None`` to map it whole.
     """
     name: str
     component: object
@@ -32,6 +36,7 @@ class Dataflow:
     per_column_valid: bool
     drain: object
     latency: object
+    partition: object = lambda cfg: None
 
     def units(self, spec):
         """How many times the top instantiates the unit."""
@@ -61,13 +66,21 @@ def _broadcast_latency(cfg):
             f"stage{'s' * (stages != 1)}, output register)")
 
 
+def _broadcast_partition(cfg):
+    # The column's chains (products and chain adders, up to the keep-marked
+    # chain sums): the tree above them stays with the column.
+    from .column_sum import chain_ends
+    ends = chain_ends(cfg.rows, cfg.chain)
+    return [[end] for end in ends] if len(ends) > 1 else None
+
+
 #: ``array.dataflow`` -> :class:`Dataflow`.
 DATAFLOWS = {
     "weight_stationary": Dataflow(
         "weight_stationary", _weight_stationary, "cell", True, lambda cfg: cfg.rows + cfg.cols,
         lambda cfg: f"R + c = {cfg.rows} + c cycles for column c"),
     "broadcast": Dataflow("broadcast", _broadcast, "column", False, _broadcast_drain,
-                          _broadcast_latency),
+                          _broadcast_latency, _broadcast_partition),
 }
 
 

@@ -77,7 +77,13 @@ COLUMN_METHOD = ("hierarchical by column: the column module (its weight shift ch
                  "the column as a black box (read_verilog -lib, no -flatten: the input "
                  "register, the row-shared terms computed once per row, the valid chain, the "
                  "load path); every figure is top + C * column; the generic depth is the "
-                 "column's.")
+                 "column's. For xilinx7 a column of more than one chain is mapped chain by "
+                 "chain: each chain (the input cone of its last, keep-marked sum, up to "
+                 "registers and ports) moved into a submodule (select, submod) and the column "
+                 "synthesized without -flatten, since ABC9's time grows about as the square "
+                 "of the netlist; the chains' sums are kept wires, so little would cross "
+                 "those boundaries in a whole-column run. A column that multiplies runs "
+                 "the candidate (plain or booth) its PE won in the same build.")
 
 EDGE_METHOD = ("hierarchical with edge contexts: as the hierarchical method, but the cell is "
                "synthesized flattened in a wrapper for each context it has in the array: "
@@ -170,7 +176,7 @@ def _wrapper(cell_text, cell_name, context):
 
 
 def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"),
-                     flatten=False, *, edges=False, booth=None, jobs=2):
+                     flatten=False, *, edges=False, booth=None, jobs=2, pe_booth=None):
     """Synthesize the array of ``spec`` for each target; figures per target.
 
     Parameters
@@ -196,6 +202,11 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
         first when the cell multiplies.
     jobs : int
         Yosys processes run at once.
+    pe_booth : dict, optional
+        Per target, whether the PE's winning candidate was ``booth``
+        (:func:`shiftgen.synth.flow_files.booth_choice`): a unit that
+        multiplies then runs that candidate only, not both (a 64-row column of
+        8 x 8 multipliers: minutes per candidate). Default: both candidates.
 
     Returns
     -------
@@ -249,8 +260,15 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
                  {"libs": (cell_v,), "flatten": False, "depth": False}) for t in targets]
     need_cell = not flatten or (booth is None and multiplies)
     if need_cell:
-        units = [(("cell", t, b), run_candidate, (cell_v, cell_name, t, b), {})
-                 for t in targets for b in ((False, True) if multiplies else (False,))]
+        # xilinx7 maps a large unit part by part; generic keeps it whole for its depth.
+        parts = flow.partition(spec.array)
+        def tried(t):
+            if not multiplies:
+                return (False,)
+            return (bool(pe_booth[t]),) if pe_booth and t in pe_booth else (False, True)
+        units = [(("cell", t, b), run_candidate, (cell_v, cell_name, t, b),
+                  {"partition": parts} if parts and t == "xilinx7" else {})
+                 for t in targets for b in tried(t)]
     runs = tops + units if flow.unit == "cell" else units + tops
     results = _run_all(runs, jobs)
     cells = {t: best_candidate(t, [r for (kind, tt, _), r in results.items()

@@ -84,7 +84,7 @@ def booth_choice(targets):
 
 
 def recipe_scripts(verilog_files, top, booth=False, targets=tuple(TARGETS), *, libs=(),
-                   flatten=True, depth=True):
+                   flatten=True, depth=True, partition=None):
     """The Yosys scripts shiftgen runs for each target, for ``write_flow_files(recipes=...)``.
 
     The synthesis commands come from :data:`shiftgen.synth.recipes.TARGETS`, the very
@@ -106,6 +106,9 @@ def recipe_scripts(verilog_files, top, booth=False, targets=tuple(TARGETS), *, l
         Verilog read as black boxes (relative paths, like ``verilog_files``).
     flatten, depth : bool
         The recipe builders' options (False: keep the hierarchy; no ``ltp``).
+    partition : list of list of str, optional
+        xilinx7 only: the parts mapped one by one
+        (:func:`shiftgen.synth.recipes.partition_commands`).
 
     Returns
     -------
@@ -118,8 +121,9 @@ def recipe_scripts(verilog_files, top, booth=False, targets=tuple(TARGETS), *, l
     out = {}
     for target in targets:
         b = bool(booth.get(target, False)) if isinstance(booth, Mapping) else bool(booth)
+        parts = {"partition": partition} if partition and target == "xilinx7" else {}
         out[target] = [*reads, f"read_verilog {' '.join(files)}",
-                       *TARGETS[target][0](top, b, **options),
+                       *TARGETS[target][0](top, b, **options, **parts),
                        "stat", f"tee -q -o stat_{top}_{target}.json stat -json"]
     return out
 

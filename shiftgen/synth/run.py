@@ -14,13 +14,13 @@ from pathlib import Path
 
 from ..cache import content_key, tool_cache
 from ..tools.yosys import find_yosys
-from .recipes import TARGETS, module_names
+from .recipes import TARGETS, module_names, part_name
 
 __all__ = ["run_candidate", "best_candidate"]
 
 
 def run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, depth=True,
-                   netlist=False):
+                   netlist=False, partition=None):
     """One Yosys run of one recipe; returns its recipe text and figures.
 
     ``libs`` are Verilog files read as black boxes (``read_verilog -lib``):
@@ -28,14 +28,18 @@ def run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, de
     them under ``blackboxes`` (module name -> instance count).
     With ``flatten=False`` the top keeps its hierarchy; ``depth=False`` skips
     ``ltp`` (generic target). With ``netlist=True`` the mapped netlist's
-    Verilog text is returned too, under the key ``"_netlist"``.
+    Verilog text is returned too, under the key ``"_netlist"``. ``partition``
+    (xilinx7 only): lists of wire names, each part mapped as a submodule of
+    its own (:func:`~shiftgen.synth.recipes.partition_commands`); the figures
+    count the parts in.
     """
     script_of, figures_of, _ = TARGETS[target]
     verilog_path = Path(verilog_path)
     lib_texts = [Path(lib).read_text() for lib in libs]
     design = verilog_path.read_text()
     reads = [f"read_verilog -lib lib{k}.v" for k in range(len(libs))]
-    body = script_of(top, booth, flatten=flatten, depth=depth)
+    body = script_of(top, booth, flatten=flatten, depth=depth,
+                     **({"partition": partition} if partition else {}))
     # -noattr: no source paths (the temporary directory) in the netlist, so
     # the same spec gives the same bytes.
     write = ["write_verilog -noattr netlist.v"] if netlist else []
@@ -56,8 +60,14 @@ def run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, de
         (work / "design.v").write_text(design)
         yosys.run("\n".join(script), cwd=work, name="synth")
         stat = json.loads((work / "stat.json").read_text())
-        cells = stat["modules"][f"\\{top}"]["num_cells_by_type"] if f"\\{top}" in stat["modules"] \
-            else stat["design"]["num_cells_by_type"]
+        if partition:  # the parts' cells with the top's (the design's count), not the parts
+            parts = {part_name(top, k) for k in range(len(partition))}
+            cells = {k: v for k, v in stat["design"]["num_cells_by_type"].items()
+                     if k.lstrip("\\") not in parts}
+        elif f"\\{top}" in stat["modules"]:
+            cells = stat["modules"][f"\\{top}"]["num_cells_by_type"]
+        else:
+            cells = stat["design"]["num_cells_by_type"]
         # Black-box instances are not logic of this module; $scopeinfo (left by
         # flatten) marks where a submodule was, and is no logic either.
         blackboxes = {k: v for k, v in cells.items() if k.lstrip("\\") in boxes}

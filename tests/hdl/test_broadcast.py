@@ -60,3 +60,14 @@ def test_column_sum_validates():
         ColumnSum(8, (-4, 3), chain=0)
     with pytest.raises(ValueError, match="Pipeline must be a non-negative integer, not -1"):
         ColumnSum(8, (-4, 3), chain=1, pipeline=-1)
+
+
+@pytest.mark.parametrize("rows,chain", [(1, 1), (8, 3), (16, 16), (64, 16)])
+def test_chain_ends_name_each_chains_last_sum(rows, chain):
+    from amaranth.hdl import Module, Signal, signed
+    from shiftgen.hdl.column_sum import chain_ends
+    terms = [(Signal(signed(5), name=f"p{r}"), Signal(name=f"k{r}")) for r in range(rows)]
+    total = ColumnSum(16, (-16, 15), chain=chain)
+    total.build(Module(), terms)
+    assert [s.name for s in total.ends] == chain_ends(rows, chain)
+    assert len(total.ends) == -(-rows // chain)

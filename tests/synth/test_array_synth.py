@@ -140,3 +140,42 @@ def test_hierarchical_against_flattened(pot4):
     # The flat run used the cell's recipe; the depth is the cell's either way.
     assert flat["xilinx7"]["candidate"] == hier["xilinx7"]["candidate"] == "plain"
     assert flat["generic"]["totals"]["depth"] == hier["generic"]["totals"]["depth"]
+
+
+@pytest.fixture(scope="module")
+def chains(tmp_path_factory):
+    """An 8 x 2 PoT broadcast array in chains of 2: a column of four parts."""
+    path = ROOT / "specs" / "pot_4bit.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["array"] = {"rows": 8, "cols": 2, "dataflow": "broadcast", "chain": 2}
+    spec = parse_spec(yaml.safe_dump(doc), path=path)
+    out = tmp_path_factory.mktemp("array-chains")
+    exported = export_array(spec, out)
+    return spec, {"hier": synthesize_array(spec, out, exported),
+                  "flat": synthesize_array(spec, out, exported, flatten=True)}
+
+
+def test_a_column_is_mapped_chain_by_chain(chains):
+    spec, runs = chains
+    hier, flat = runs["hier"], runs["flat"]
+    x = hier["xilinx7"]
+    assert x["unit"] == "column" and x["instances"] == spec.array.cols
+    assert f"submod -name {spec.name}_column_part3 @part3" in x["recipe"]["cell"]
+    assert "-flatten" not in x["recipe"]["cell"].split("synth_xilinx")[1]
+    assert not any("part" in kind for kind in x["cell"]["cells"])  # parts counted in, not as cells
+    assert "submod" not in hier["generic"]["recipe"]["cell"]  # its depth needs the whole column
+    diff = compare(hier, flat)
+    assert diff["xilinx7"]["FF"]["diff"] == 0
+    assert abs(diff["xilinx7"]["LUT"]["percent"]) < 3, diff["xilinx7"]["LUT"]
+
+
+def test_a_part_that_selects_nothing_fails_the_run(tmp_path):
+    from shiftgen.errors import ToolError
+    from shiftgen.synth.run import run_candidate
+    v = tmp_path / "m.v"
+    v.write_text("module m(input [3:0] a, b, output [4:0] y);\n"
+                 "  (* keep *) wire [4:0] s = a + b;\n  assign y = s;\nendmodule\n")
+    whole = run_candidate(v, "m", "xilinx7", False, partition=[["s"]])
+    assert whole["LUT"] > 0 and "submod -name m_part0 @part0" in whole["recipe"]
+    with pytest.raises(ToolError):
+        run_candidate(v, "m", "xilinx7", False, partition=[["nothing_here"]])
