@@ -33,14 +33,32 @@ def _primary(r):
     return next((x for x in r["ratios"] if x["primary"]), None)
 
 
+def _dataflow_text(r):
+    """A row's dataflow: its name, ``best (name)``, or empty for a table without."""
+    flow = r.get("dataflow")
+    if flow == "best":
+        return f"best ({r['best_of']})"
+    return flow or ""
+
+
+def _passed(r):
+    """The row's build passed its checks (or has no figures to check)."""
+    return r["ours"].get("verification") in (None, "pass")
+
+
+def _spec_text(r):
+    return r["spec"] + (f" as {r['array']['rows']}x{r['array']['cols']} array"
+                        if r["array"] else "")
+
+
 def _table_rows(rows, pm):
     out = []
     for r in rows:
         prim = _primary(r)
-        spec = r["spec"] + (f" as {r['array']['rows']}x{r['array']['cols']} array"
-                            if r["array"] else "")
         out.append({
-            "design": r["design"], "spec": f"`{spec}`", "paper": _pair(r["paper"], pm),
+            "design": r["design"], "dataflow": _dataflow_text(r),
+            "spec": f"`{_spec_text(r)}`", "build": f"`{r['name']}`",
+            "paper": _pair(r["paper"], pm),
             "ours": _pair(r["ours"], ("LUT", "FF", "CARRY4")),
             "ours_over_paper": ", ".join(number(r["ours_over_paper"].get(m)) for m in pm),
             "baseline": r["baseline"] or "(reference)",
@@ -58,7 +76,10 @@ def _table_rows(rows, pm):
 
 
 def _paper_table(rows, pm):
-    columns = (Column("design"), Column("spec"), Column("paper", "paper " + " / ".join(pm)),
+    flows = any(r.get("dataflow") for r in rows)
+    columns = (Column("design"), *((Column("dataflow"),) if flows else ()),
+               Column("build" if flows else "spec"),
+               Column("paper", "paper " + " / ".join(pm)),
                Column("ours", "ours LUT / FF / CARRY4"),
                Column("ours_over_paper", "ours / paper (" + ", ".join(pm) + ")"),
                Column("baseline"), Column("paper_ratio", "paper ratio"),
@@ -74,8 +95,11 @@ def to_markdown(doc):
              "Ours: Yosys on the generated Verilog, `xilinx7` (LUT / FF / CARRY4, "
              "`synth_xilinx -flatten -nodsp`, the better of the plain and `booth` "
              "candidates for a design that multiplies) and `generic` (gates, logic depth); "
-             f"area: {_OSU} standard cells (PEs only). Arrays: the cell synthesized in each "
-             "of its array contexts, plus the top (`report.json` `array.targets.method`).", "",
+             f"area: {_OSU} standard cells (PEs only). Arrays: a systolic cell synthesized in "
+             "each of its array contexts, a broadcast column once, plus the top "
+             "(`report.json` `array.targets.method`). Table 4 is built in every array "
+             "dataflow, each design against its baseline in the same dataflow, and then each "
+             "in its best.", "",
              "The papers used other tools (Vivado, Vivado HLS, a 28 nm library), so absolute "
              "figures differ; the fair comparison is each design's **ratio to its "
              "baseline** in the paper against the same ratio of our same-run figures. "
@@ -93,15 +117,26 @@ def to_markdown(doc):
                   f"Source: `{table['seed']}`, {table['table']}. Paper platform: "
                   f"{table.get('platform', '')}.", "",
                   f"Baselines: {' '.join(table.get('baselines', '').split())}", ""]
+        best = [r for r in rows if r.get("dataflow") == "best"]
+        rows = [r for r in rows if r.get("dataflow") != "best"]
         lines += _paper_table(rows, pm).markdown() + [""]
-        others = [{"design": r["design"], "against": x["against"],
+        if best:
+            lines += ["Each design in its best dataflow (the fewest LUTs, then FFs), against "
+                      "its baseline in the baseline's best dataflow:", ""]
+            lines += _paper_table(best, pm).markdown() + [""]
+        flows = any(r.get("dataflow") for r in rows)
+        others = [{"design": r["design"], "dataflow": _dataflow_text(r),
+                   "against": x["against"],
                    "paper": _ratio_text(x["paper"]), "ours": _ratio_text(x["ours"])}
-                  for r in rows for x in r["ratios"] if not x["primary"]]
+                  for r in rows + best for x in r["ratios"] if not x["primary"]]
         if others:
-            lines += ["Other baselines:", ""]
-            lines += Table((Column("design"), Column("against"),
+            lines += ["Other baselines" + (" (each in the same dataflow; best against "
+                                           "best)" if flows else "") + ":", ""]
+            lines += Table((Column("design"), *((Column("dataflow"),) if flows else ()),
+                            Column("against"),
                             Column("paper", "paper ratio"), Column("ours", "our ratio")),
                            others).markdown() + [""]
+        designs = list({r["design"]: r for r in rows}.values())
         extra = [m for m in ("area_um2", "power_mw", "energy_w")
                  if any(m in r["paper"] for r in rows)]
         if extra:
@@ -110,16 +145,18 @@ def to_markdown(doc):
                       "terms): " + "; ".join(
                           f"{r['design']}: " + ", ".join(f"{names[m]} {number(r['paper'][m])}"
                                                          for m in extra if m in r["paper"])
-                          for r in rows) + ".", ""]
+                          for r in designs) + ".", ""]
         lines += ["Rows (seed file, table, row):", ""]
-        for r in rows:
-            s = r["source"]
-            failed = r["ours"].get("verification")
-            bad = "" if failed in (None, "pass") else \
-                f" **Verification failed: {', '.join(failed)}.**"
-            note = f" Note: {' '.join(r['note'].split())}" if r["note"] else ""
-            lines += [f"- {r['design']}: `{s['seed']}`, {s['table']}, row \"{s['row']}\"; "
-                      f"our build `{r['name']}`.{note}{bad}"]
+        for d in designs:
+            s = d["source"]
+            mine = [r for r in rows if r["design"] == d["design"]]
+            failed = sorted({f for r in mine if not _passed(r) for f in
+                             r["ours"]["verification"]})
+            bad = f" **Verification failed: {', '.join(failed)}.**" if failed else ""
+            note = f" Note: {' '.join(d['note'].split())}" if d["note"] else ""
+            built = ", ".join(f"`{r['name']}`" for r in mine)
+            lines += [f"- {d['design']}: `{s['seed']}`, {s['table']}, row \"{s['row']}\"; "
+                      f"our build{'s' * (len(mine) > 1)} {built}.{note}{bad}"]
         lines += [""]
     pts = doc.get("pareto") or []
     if pts:
@@ -155,7 +192,9 @@ def terminal_tables(doc):
     for t in doc["tables"]:
         rows = [r for r in doc["rows"] if r["table"] == t["id"]]
         pm = [m for m in ABSOLUTE if any(m in r["paper"] for r in rows)]
-        columns = (Column("design"), Column("paper", "paper\n" + "/".join(pm), "right"),
+        flows = any(r.get("dataflow") for r in rows)
+        columns = (Column("design"), *((Column("dataflow"),) if flows else ()),
+                   Column("paper", "paper\n" + "/".join(pm), "right"),
                    Column("ours", "ours\nLUT/FF/CARRY4", "right"),
                    Column("ours_over_paper", "ours/paper\n" + ", ".join(pm), "right"),
                    Column("baseline"), Column("ratio_pair", "ratio to baseline\npaper → ours"),
@@ -165,7 +204,7 @@ def terminal_tables(doc):
     return out
 
 
-CSV_COLUMNS = ("table", "design", "spec", "array", "build", "paper_LUT", "paper_FF",
+CSV_COLUMNS = ("table", "design", "dataflow", "spec", "array", "build", "paper_LUT", "paper_FF",
                "paper_area_um2", "paper_power_mw", "paper_energy_w", "ours_LUT", "ours_FF",
                "ours_CARRY4", "ours_over_paper_LUT", "ours_over_paper_FF", "baseline",
                "paper_ratio_LUT", "our_ratio_LUT", "paper_ratio_FF", "our_ratio_FF",
@@ -181,7 +220,8 @@ def to_csv(doc):
         o, p = r["ours"], r["paper"]
         ver = o.get("verification")
         rows.append({
-            "table": r["table"], "design": r["design"], "spec": r["spec"],
+            "table": r["table"], "design": r["design"], "dataflow": _dataflow_text(r),
+            "spec": r["spec"],
             "array": f"{r['array']['rows']}x{r['array']['cols']}" if r["array"] else "",
             "build": r["name"],
             "paper_LUT": p.get("LUT"), "paper_FF": p.get("FF"),
@@ -229,9 +269,12 @@ def write_plots(plot_dir, figures, rows, job_list, points, weights, out_dir):
         written[rel(png)] = f"{fam} levels over the weight histogram"
     titles = {t["id"]: f"seed {t['seed'][:3]} {t['table']}"
               + (" (64 x 64 array)" if t["kind"] == "array" else "") for t in figures["tables"]}
-    res_rows = [{"table": titles[r["table"]], "design": r["design"],
+    # One bar per design: a table with dataflows shows each design in its best.
+    res_rows = [{"table": titles[r["table"]],
+                 "design": r["design"] + (f" ({r['best_of']})" if r.get("best_of") else ""),
                  "paper": {m: r["paper"].get(m) for m in ABSOLUTE},
-                 "ours": {m: r["ours"].get(m) for m in ABSOLUTE}} for r in rows]
+                 "ours": {m: r["ours"].get(m) for m in ABSOLUTE}}
+                for r in rows if r.get("dataflow") in (None, "best")]
     if res_rows:
         png, _ = resources_plot(res_rows, plot_dir / "resources",
                                 title="LUT and FF per design: ours (Yosys xilinx7) beside "

@@ -13,6 +13,7 @@ from shiftgen.flows import compare
 from shiftgen.errors import InputError
 from shiftgen.flows.compare import (compute_rows, load_figures, plan, run_compare,
                                     summarize_report)
+from shiftgen.flows.compare.plan import spec_from
 from shiftgen.reports.compare import to_csv, to_json, to_markdown
 from shiftgen.spec import load_spec
 
@@ -53,9 +54,18 @@ def test_data_file_is_complete_and_well_formed():
         assert (ROOT / r["spec"]).is_file(), r["spec"]
         assert set(r["paper"]) <= {"LUT", "FF", "area_um2", "power_mw", "energy_w"}
     _, jobs, names = plan(root=ROOT)
-    assert len(names) == len(rows)
-    assert all(j["kind"] == "array" for j in jobs if j["name"] in
-               {names[("seed001_table4", d)] for d in designs["seed001_table4"]})
+    flows = ("weight_stationary", "broadcast")  # Table 4 is built in both dataflows
+    assert len(names) == len(rows) + len(designs["seed001_table4"])
+    table4 = {names[("seed001_table4", d, f)] for d in designs["seed001_table4"] for f in flows}
+    assert len(table4) == 18
+    by_name = {j["name"]: j for j in jobs}
+    for name in table4:
+        job = by_name[name]
+        path = ROOT / job["spec_rel"]
+        spec = spec_from(path.read_text(), path, job["array"])
+        assert spec.array.rows == spec.array.cols == 64
+        assert spec.array.dataflow == ("broadcast" if name.endswith("_broadcast")
+                                       else "weight_stationary"), name
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds not beside the repository")
@@ -134,8 +144,8 @@ FAKE = {
          "baseline": "Big mult", "also_vs": [], "paper": {"LUT": 250, "FF": 100},
          "source": {"seed": "y.txt", "table": "Table 2", "row": "S"}, "note": None},
     ]}
-NAMES = {("pe", "Mult"): "a", ("pe", "Shift"): "b", ("pe", "Jump"): "c",
-         ("arr", "Big mult"): "d_4x4", ("arr", "Big shift"): "e"}
+NAMES = {("pe", "Mult", None): "a", ("pe", "Shift", None): "b", ("pe", "Jump", None): "c",
+         ("arr", "Big mult", None): "d_4x4", ("arr", "Big shift", None): "e"}
 
 
 def _fake_ours():
@@ -183,6 +193,54 @@ def test_ratio_arithmetic():
     # A design we have no figures for gives None, never a crash.
     partial = compute_rows(FAKE, {k: v for k, v in _fake_ours().items() if k != "a"}, NAMES)
     assert next(r for r in partial if r["design"] == "Shift")["ratios"][0]["ours"]["LUT"] is None
+
+
+FLOWS = ("weight_stationary", "broadcast")
+FAKE_FLOWS = {"tables": [{**FAKE["tables"][1], "dataflows": list(FLOWS)}],
+              "rows": [r for r in FAKE["rows"] if r["table"] == "arr"]}
+FLOW_NAMES = {("arr", d, f): f"{n}_{f}" for d, n in (("Big mult", "d"), ("Big shift", "e"))
+              for f in FLOWS}
+
+
+def _flow_ours():
+    # Big mult is smallest broadcast, Big shift smallest weight-stationary.
+    figures = {"d_weight_stationary": (4000, 1000), "d_broadcast": (2000, 300),
+               "e_weight_stationary": (900, 900), "e_broadcast": (1000, 200)}
+    return {n: summarize_report(_array_report(*f), "array") for n, f in figures.items()}
+
+
+def test_dataflow_rows_compare_like_with_like_and_best_with_best():
+    rows = compute_rows(FAKE_FLOWS, _flow_ours(), FLOW_NAMES)
+    got = [(r["design"], r["dataflow"], r.get("best_of"), r["name"]) for r in rows]
+    assert got == [("Big mult", "weight_stationary", None, "d_weight_stationary"),
+                   ("Big mult", "broadcast", None, "d_broadcast"),
+                   ("Big shift", "weight_stationary", None, "e_weight_stationary"),
+                   ("Big shift", "broadcast", None, "e_broadcast"),
+                   ("Big mult", "best", "broadcast", "d_broadcast"),
+                   ("Big shift", "best", "weight_stationary", "e_weight_stationary")]
+    ratio = {(r["design"], r["dataflow"]): r["ratios"][0]["ours"] for r in rows
+             if r["ratios"]}
+    assert ratio[("Big shift", "weight_stationary")] == {"LUT": 0.225, "FF": 0.9}
+    assert ratio[("Big shift", "broadcast")] == {"LUT": 0.5, "FF": round(200 / 300, 4)}
+    assert ratio[("Big shift", "best")] == {"LUT": 0.45, "FF": 3.0}  # 900/2000, 900/300
+    md = to_markdown({**_fake_doc(), "tables": FAKE_FLOWS["tables"], "rows": rows})
+    assert "| Big shift | weight_stationary | `e_weight_stationary` |" in md
+    assert "| Big shift | best (weight_stationary) | `e_weight_stationary` |" in md
+    assert "Each design in its best dataflow" in md
+    assert "our builds `e_weight_stationary`, `e_broadcast`." in md
+    lines = list(csv.DictReader(io.StringIO(to_csv({"rows": rows}))))
+    assert [r["dataflow"] for r in lines][-1] == "best (weight_stationary)"
+
+
+def test_bad_dataflows_in_the_data_file(tmp_path):
+    bad = tmp_path / "figures.yaml"
+    for flows, kind, match in ((["systolic"], "array", "dataflows must be a list of"),
+                               (["broadcast", "broadcast"], "array", "distinct"),
+                               (["broadcast"], "pe", "apply to kind: array only")):
+        bad.write_text(f"tables: [{{id: t, title: T, seed: s.txt, table: T1, kind: {kind}, "
+                       f"dataflows: {flows}}}]\nrows: []\n")
+        with pytest.raises(InputError, match=match):
+            load_figures(bad)
 
 
 def _fake_doc():

@@ -7,7 +7,7 @@ import yaml
 
 from ...errors import InputError
 
-__all__ = ["DATA_FILE", "load_figures", "select"]
+__all__ = ["DATA_FILE", "load_figures", "select", "dataflows_of"]
 
 #: The paper figures, inside the package.
 DATA_FILE = "paper_figures.yaml"
@@ -48,6 +48,7 @@ def load_figures(path=None):
             _fail(f"table {t['id']}: kind must be pe or array, not {t['kind']!r}")
         if t["id"] in tables:
             _fail(f"table {t['id']} listed twice")
+        _check_dataflows(t)
         tables[t["id"]] = t
     seen = set()
     for r in doc["rows"]:
@@ -83,6 +84,26 @@ def load_figures(path=None):
     if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
         _fail(f"extra_specs must be a list of spec paths, not {extra!r}")
     return {"tables": doc["tables"], "rows": doc["rows"], "extra_specs": extra}
+
+
+def _check_dataflows(table):
+    """An array table's ``dataflows``: the array dataflows each row is built in."""
+    from ...hdl.dataflows import DATAFLOWS
+    flows = table.setdefault("dataflows", None)
+    if flows is None:
+        return
+    if table["kind"] != "array":
+        _fail(f"table {table['id']}: dataflows apply to kind: array only, not to "
+              f"kind: {table['kind']}")
+    if not isinstance(flows, list) or not flows or len(set(flows)) != len(flows) \
+            or not all(f in DATAFLOWS for f in flows):
+        _fail(f"table {table['id']}: dataflows must be a list of distinct names of "
+              f"{', '.join(DATAFLOWS)}, not {flows!r}")
+
+
+def dataflows_of(table):
+    """The dataflows a table's rows are built in; ``[None]``: as their specs say."""
+    return table.get("dataflows") or [None]
 
 
 def select(figures, tables):

@@ -8,7 +8,7 @@ from ... import __version__
 from ...errors import InputError
 from ...files import write_text
 from ...cache import content_key
-from .figures import DATA_FILE, load_figures, select
+from .figures import DATA_FILE, dataflows_of, load_figures, select
 
 __all__ = ["repo_root", "spec_key", "job_for", "derived_text", "spec_from", "plan",
            "write_derived"]
@@ -31,13 +31,23 @@ def spec_key(spec_text, array=None, name=None):
                         "shiftgen": __version__, "yosys": find_yosys().version})
 
 
-def job_for(spec_rel, array, root):
-    """Name, spec path, array override and key of a build; the spec is loaded to check it."""
+def job_for(spec_rel, array, root, dataflow=None):
+    """Name, spec path, array override and key of a build; the spec is loaded to check it.
+
+    ``dataflow``: build the array in this dataflow (default: as the spec says).
+    """
     path = root / spec_rel
     try:
         text = path.read_text("utf-8")
     except OSError as e:
         raise InputError(f"{DATA_FILE}: spec {spec_rel}: cannot be read ({e.strerror})") from None
+    if dataflow is not None:
+        own = spec_from(text, path, array)
+        if own.array is None:
+            raise InputError(f"{DATA_FILE}: spec {spec_rel}: a dataflow needs an array; "
+                             f"give the row an array: {{rows, cols}}")
+        if own.array.dataflow != dataflow:
+            array = {**(array or {}), "dataflow": dataflow}
     spec = spec_from(text, path, array)
     return {"name": spec.name, "spec_path": str(path), "spec_rel": spec_rel, "array": array,
             "key": spec_key(text, array, spec.name), "kind": "array" if spec.array else "pe",
@@ -45,20 +55,38 @@ def job_for(spec_rel, array, root):
 
 
 def derived_text(text, path, array):
-    """Spec text of the PE of ``text`` as an ``array`` (``{rows, cols}``), named
-    ``<name>_<R>x<C>``."""
+    """Spec text of ``text`` with its array section overridden by ``array``.
+
+    ``array`` may give ``rows`` and ``cols`` (the spec's PE as an array,
+    named ``<name>_<R>x<C>``) and ``dataflow`` (named ``..._<dataflow>`` when it
+    is not the spec's own; a broadcast-only field is dropped for another dataflow).
+    """
+    from ...spec.config import DATAFLOWS
     from ...spec.load import parse_spec
     spec = parse_spec(text, path=path)
     doc = yaml.safe_load(text)
-    doc["name"] = f"{spec.name}_{array['rows']}x{array['cols']}"
-    doc["array"] = {"rows": array["rows"], "cols": array["cols"]}
-    return (f"# Written by 'shiftgen compare': the PE of {Path(path).name} as a "
-            f"{array['rows']} x {array['cols']} array\n"
+    own = dict(doc.get("array") or {})
+    own_flow = own.get("dataflow", DATAFLOWS[0])
+    arr = {**own, **array}
+    name, what = spec.name, []
+    if "rows" in array:
+        name += f"_{arr['rows']}x{arr['cols']}"
+        what.append(f"the PE of {Path(path).name} as a {arr['rows']} x {arr['cols']} array")
+    flow = arr.get("dataflow", own_flow)
+    if flow != own_flow:
+        name += f"_{flow}"
+        what.append(f"the {flow} dataflow")
+        if flow != "broadcast":
+            arr.pop("pipeline", None)
+            arr.pop("chain", None)
+    doc["name"] = name
+    doc["array"] = arr
+    return (f"# Written by 'shiftgen compare' from {Path(path).name}: {'; '.join(what)}\n"
             + yaml.safe_dump(doc, sort_keys=False, default_flow_style=None))
 
 
 def spec_from(text, path, array):
-    """The spec of ``text``; with ``array``, its PE as an array, named ``<name>_<R>x<C>``."""
+    """The spec of ``text``; with ``array``, overridden as :func:`derived_text` says."""
     from ...spec.load import parse_spec
     if array is None:
         return parse_spec(text, path=path)
@@ -69,17 +97,21 @@ def plan(tables=None, extra=None, root=None, figures=None):
     """The builds of a run: ``(figures, jobs, names)`` without running anything.
 
     ``extra``: PE specs built beside the paper rows (default the data file's
-    ``extra_specs`` when every table is compared, none otherwise).
+    ``extra_specs`` when every table is compared, none otherwise). ``names``
+    maps ``(table, design, dataflow)`` to a build name, with ``dataflow``
+    ``None`` for a table that gives none (:func:`~.figures.dataflows_of`).
     """
     root = Path(root) if root else repo_root()
     figures = select(figures or load_figures(), tables)
     if extra is None:
         extra = figures["extra_specs"] if tables is None else ()
     jobs, names = {}, {}
+    tables = {t["id"]: t for t in figures["tables"]}
     for r in figures["rows"]:
-        job = job_for(r["spec"], r["array"], root)
-        names[(r["table"], r["design"])] = job["name"]
-        jobs.setdefault(job["name"], job)
+        for flow in dataflows_of(tables[r["table"]]):
+            job = job_for(r["spec"], r["array"], root, flow)
+            names[(r["table"], r["design"], flow)] = job["name"]
+            jobs.setdefault(job["name"], job)
     for rel in extra:
         job = job_for(rel, None, root)
         jobs.setdefault(job["name"], job)

@@ -47,8 +47,18 @@ def _ratio(a, b):
     return round(a / b, 4)
 
 
+def _merit(ours):
+    """What "best dataflow" minimizes: LUT, then FF (a missing figure is worst)."""
+    return tuple(float("inf") if ours.get(m) is None else ours[m] for m in ABSOLUTE)
+
+
 def compute_rows(figures, ours_by_name, names):
     """Rows of the comparison: the paper's figures, ours, and the ratios.
+
+    A table with ``dataflows`` gets a row per design and dataflow, each
+    against its baseline in the same dataflow, and then a row per design in
+    its ``best`` dataflow (the fewest LUTs, then FFs) against the baseline in
+    the baseline's best, so that neither side is held to the other's dataflow.
 
     Parameters
     ----------
@@ -57,39 +67,65 @@ def compute_rows(figures, ours_by_name, names):
     ours_by_name : dict
         Build name -> :func:`summarize_report` output.
     names : dict
-        ``(table, design)`` -> build name.
+        ``(table, design, dataflow)`` -> build name (``dataflow`` ``None``
+        where the table gives none).
 
     Returns
     -------
     list of dict
-        Per design: ``table``, ``design``, ``spec``, ``array``, ``name``,
-        ``paper``, ``ours``, ``ours_over_paper`` (LUT, FF), ``baseline``,
-        ``ratios`` (one entry per baseline, the primary first: ``against``,
-        ``primary``, ``paper`` and ``ours``, each ``{metric: design/baseline}``
-        over the metrics the paper gives for both), ``source``, ``note``.
+        Per design (and dataflow): ``table``, ``design``, ``dataflow``
+        (``None``, a dataflow, or ``"best"`` with ``best_of`` naming it),
+        ``spec``, ``array``, ``name``, ``paper``, ``ours``, ``ours_over_paper``
+        (LUT, FF), ``baseline``, ``ratios`` (one entry per baseline, the
+        primary first: ``against``, ``primary``, ``paper`` and ``ours``, each
+        ``{metric: design/baseline}`` over the metrics the paper gives for
+        both), ``source``, ``note``.
     """
+    from .figures import dataflows_of
     by_key = {(r["table"], r["design"]): r for r in figures["rows"]}
-    out = []
-    for r in figures["rows"]:
-        key = (r["table"], r["design"])
-        name = names[key]
-        ours = ours_by_name.get(name) or {}
+    flows = {t["id"]: dataflows_of(t) for t in figures["tables"]}
+
+    def built(table, design, flow):
+        name = names[(table, design, flow)]
+        return name, ours_by_name.get(name) or {}
+
+    def best(table, design):
+        """(name, ours, dataflow) of the design in its best dataflow."""
+        return min(((*built(table, design, f), f) for f in flows[table]),
+                   key=lambda x: _merit(x[1]))
+
+    def row(r, flow, name, ours, pick, extra=None):
         paper = r["paper"]
         ratios = []
         against = ([r["baseline"]] if r["baseline"] else []) + list(r["also_vs"])
         for i, label in enumerate(against):
             b = by_key[(r["table"], label)]
-            b_ours = ours_by_name.get(names[(r["table"], label)]) or {}
+            b_ours = pick(label)
             metrics = [m for m in METRICS if m in paper and m in b["paper"]]
             ratios.append({
                 "against": label, "primary": i == 0,
                 "paper": {m: _ratio(paper[m], b["paper"][m]) for m in metrics},
                 "ours": {m: _ratio(ours.get(m), b_ours.get(m)) for m in metrics}})
-        out.append({
-            "table": r["table"], "design": r["design"], "spec": r["spec"],
-            "array": r["array"], "name": name, "paper": dict(paper), "ours": ours,
+        return {
+            "table": r["table"], "design": r["design"], "dataflow": flow, **(extra or {}),
+            "spec": r["spec"], "array": r["array"], "name": name, "paper": dict(paper),
+            "ours": ours,
             "ours_over_paper": {m: _ratio(ours.get(m), paper[m])
                                 for m in ABSOLUTE if m in paper},
             "baseline": r["baseline"], "ratios": ratios,
-            "source": dict(r["source"]), "note": r["note"]})
+            "source": dict(r["source"]), "note": r["note"]}
+
+    out = []
+    for r in figures["rows"]:
+        t = r["table"]
+        for flow in flows[t]:
+            name, ours = built(t, r["design"], flow)
+            out.append(row(r, flow, name, ours,
+                           lambda label, flow=flow: built(t, label, flow)[1]))
+    for r in figures["rows"]:
+        t = r["table"]
+        if len(flows[t]) > 1:
+            name, ours, flow = best(t, r["design"])
+            out.append(row(r, "best", name, ours, lambda label, t=t: best(t, label)[1],
+                           {"best_of": flow}))
     return out

@@ -39,7 +39,7 @@ def _tools(reports):
 
 
 def _recipes():
-    from ...synth.array import EDGE_METHOD
+    from ...synth.array import COLUMN_METHOD, EDGE_METHOD
     from ...synth.recipes import GENERIC_GATES
     return {
         "xilinx7": "synth_xilinx -flatten -nodsp -noiopad -noclkbuf (out of context, no DSP); "
@@ -47,7 +47,7 @@ def _recipes():
                    "the better candidate by (LUT, FF, CARRY4) is kept",
         "generic": f"synth -flatten (-booth as a candidate), abc -g {GENERIC_GATES}; "
                    "depth: ltp -noff (gates on the longest path)",
-        "array": EDGE_METHOD,
+        "array": f"weight_stationary: {EDGE_METHOD} broadcast: {COLUMN_METHOD}",
         "area": f"shiftgen.synth.asic.asic_area ({STANDARD_CELLS} liberty), PEs only",
     }
 
