@@ -25,9 +25,9 @@ def test_build_writes_every_output(pot_build):
     proc, out = pot_build
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "codebook.json", "pot_4bit.core", "pot_4bit.generic.v", "pot_4bit.il", "pot_4bit.v",
-        "pot_4bit.xilinx7.v", "report.json", "report.md", "vivado_ooc.tcl", "yosys_generic.ys",
-        "yosys_xilinx7.ys"]
+        "codebook.json", "pot_4bit.asic.v", "pot_4bit.core", "pot_4bit.generic.v", "pot_4bit.il",
+        "pot_4bit.v", "pot_4bit.xilinx7.v", "report.json", "report.md", "vivado_ooc.tcl",
+        "yosys_generic.ys", "yosys_xilinx7.ys"]
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
     assert "LUT / FF / CARRY4" in proc.stdout
 
@@ -41,6 +41,15 @@ def test_report_json_has_the_promised_fields(pot_build):
     g = report["targets"]["generic"]
     assert g["total"] == sum(g["cells"].values())
     assert report["depth"] == g["depth"] > 0
+    a = report["targets"]["asic"]
+    assert a["liberty"] == "osu018_stdcells.lib" and a["netlist"] == "pot_4bit.asic.v"
+    assert a["area_um2"] > 0 and 0 < a["critical_path_ns"] < 1000 / a["clock_mhz"]
+    assert a["fmax_mhz"] == pytest.approx(1000 / a["critical_path_ns"], rel=1e-3)
+    power = a["power_mw"]["vectorless"]
+    assert set(power) == {"internal", "switching", "leakage", "total"} and power["total"] > 0
+    assert a["energy_pj_per_mac"]["vectorless"] == pytest.approx(
+        power["total"] / a["clock_mhz"] * 1e3, rel=1e-4)
+    assert a["conditions"] == "pre-layout, typical corner, no wire load, ideal clock"
     sim = report["verification"]["amaranth_sim"]
     assert sim == {"result": "pass", "cases": sim["cases"], "mismatches": 0, "exhaustive": True}
     codebook = json.loads((pot_build[1] / "codebook.json").read_text())

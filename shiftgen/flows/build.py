@@ -195,7 +195,14 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
                          recipes=recipe_scripts(files, spec.name,
                                                 booth=booth_choice(synthesis))
                          if synthesis else None)
-        report = make_report(spec, find_yosys(), synthesis, verification)
+        if synthesis:
+            say("ASIC area, timing and power (standard cells)")
+            from ..synth.asic import asic_target
+            t5 = time.monotonic()
+            asic = asic_target(verilog, spec.name, tmp)
+            times["synth"] += time.monotonic() - t5
+        report = make_report(spec, find_yosys(), {**synthesis, "asic": asic} if synthesis
+                             else synthesis, verification)
         variants = spec.family.variants(spec)
         for suffix, variant in variants.items():
             say(f"variant {suffix}")

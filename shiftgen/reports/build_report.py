@@ -78,6 +78,21 @@ def report_markdown(report):
         lines += [f"| {k} | {v} |" for k, v in g["cells"].items()]
         lines += [f"| **total** | **{g['total']}** |", "",
                   f"Logic depth (`ltp -noff`, gates on the longest path): {g['depth']}", ""]
+    asic = report["targets"].get("asic")
+    if asic:
+        lines += ["## Standard cells (ASIC)", ""]
+        if asic.get("area_um2") is None:
+            lines += [f"Not measured: {asic.get('reason')}", ""]
+        else:
+            lines += [f"Liberty `{asic['liberty']}`, recipe `{asic['recipe']}`; netlist "
+                      f"`{asic['netlist']}`.", ""]
+            lines += [f"- {k}: {v}" for k, v in asic_rows(asic)] + [""]
+            if asic.get("critical_path_ns") is not None:
+                p = asic["power_mw"]["vectorless"]
+                lines += [f"Paths (ns): {asic['paths_ns']}. Power at {asic['clock_mhz']:g} MHz, "
+                          f"{asic['activity']['vectorless']}: internal {p['internal']:.6f}, "
+                          f"switching {p['switching']:.6f}, leakage {p['leakage']:.6f}, "
+                          f"total {p['total']:.6f} mW.", ""]
     for suffix, var in report.get("variants", {}).items():
         vx = var["targets"].get("xilinx7")
         lines += [f"## Variant `{suffix}` ({var['name']})", ""]
@@ -131,6 +146,24 @@ def _array_markdown(arr):
     return lines
 
 
+def asic_rows(asic):
+    """Terminal rows of ``targets.asic``: area, timing, power (or why there are none)."""
+    if not asic:
+        return []
+    if asic.get("area_um2") is None:
+        return [("asic", asic.get("reason", "n/a"))]
+    rows = [(f"asic area ({asic['liberty']})", f"{asic['area_um2']:,.1f} um^2")]
+    if asic.get("critical_path_ns") is None:
+        return rows + [("asic timing, power", asic.get("reason", "n/a"))]
+    p = asic["power_mw"]["vectorless"]
+    return rows + [
+        ("asic critical path, fmax", f"{asic['critical_path_ns']:.3f} ns, "
+                                     f"{asic['fmax_mhz']:.1f} MHz"),
+        (f"asic power @ {asic['clock_mhz']:g} MHz", f"{p['total']:.4f} mW vectorless "
+                                                    f"({asic['energy_pj_per_mac']['vectorless']:.3f}"
+                                                    f" pJ/MAC); {asic['conditions']}")]
+
+
 def summary_table(report):
     """A short plain-text table for the terminal."""
     x = report["targets"].get("xilinx7", {})
@@ -141,6 +174,7 @@ def summary_table(report):
                  ("xilinx7 MUXF7 / MUXF8", f"{x['MUXF7']} / {x['MUXF8']}")]
     if g:
         rows += [("generic gates (depth)", f"{g['total']} ({g['depth']})")]
+    rows += asic_rows(report["targets"].get("asic"))
     for suffix, var in report.get("variants", {}).items():
         vx = var["targets"].get("xilinx7")
         if vx:

@@ -17,7 +17,11 @@ from ..tools.yosys import find_yosys
 from .liberty import find_liberty, liberty_cells, missing_reason
 from .recipes import has_multiplier
 
-__all__ = ["asic_area", "check_mapped"]
+__all__ = ["asic_area", "asic_target", "check_mapped", "DEFAULT_CLOCK_MHZ"]
+
+#: The clock of the power figures when none is given (seed 002 Fig. 4 uses 250 MHz
+#: at 5 nm; 100 MHz suits the 0.18 um default library).
+DEFAULT_CLOCK_MHZ = 100.0
 
 
 def check_mapped(top, cells, library_cells, liberty_name):
@@ -44,13 +48,13 @@ def _candidate(verilog_text, top, liberty_text, liberty_name, library_cells, boo
     # $scopeinfo (left by flatten) marks where a submodule was: no logic.
     cells = {k: v for k, v in module["num_cells_by_type"].items() if k != "$scopeinfo"}
     check_mapped(top, cells, library_cells, liberty_name)
-    return {"area_um2": float(module["area"]),
+    return {"area_um2": float(module["area"]), "_netlist": (work / "netlist.v").read_text(),
             "sequential_area_um2": float(module.get("sequential_area", 0.0)),
             "cells": sum(cells.values()), "cells_by_type": dict(sorted(cells.items())),
             "recipe": "; ".join(body)}
 
 
-def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None):
+def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlist=False):
     """Standard-cell area of ``top`` in ``verilog_path``, in the OSU 0.18 um cells.
 
     Parameters
@@ -68,6 +72,8 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None):
     booth : bool, optional
         Run with ``-booth`` (``True``), without (``False``), or both when the
         design multiplies and keep the smaller area (``None``, the default).
+    netlist : bool
+        Also return the chosen candidate's cell netlist (Verilog text) under ``_netlist``.
 
     Returns
     -------
@@ -106,6 +112,82 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None):
         else:
             with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".asic-") as tmp:
                 cands.append(_candidate(*args, Path(tmp)))
-    best = min(cands, key=lambda c: (c["area_um2"], c["cells"]))
+    best = {k: v for k, v in min(cands, key=lambda c: (c["area_um2"], c["cells"])).items()
+            if k != "_netlist" or netlist}
     return {**best, "liberty": liberty.name, "yosys": find_yosys().version,
             "candidates": [{k: c[k] for k in ("recipe", "area_um2", "cells")} for c in cands]}
+
+
+def _energy_pj(power_mw, clock_mhz, macs_per_cycle):
+    # mW / MHz = nJ per cycle.
+    return round(power_mw / clock_mhz * 1e3 / macs_per_cycle, 6)
+
+
+def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, liberty=None,
+                macs_per_cycle=1):
+    """The ``targets.asic`` figures of a build: area, timing, power, energy per MAC.
+
+    The area's cell netlist is written to ``out_dir/<top>.asic.v`` and timed
+    and powered by OpenSTA (:func:`shiftgen.synth.sta.timing_and_power`,
+    vectorless: every net toggles 0.5 times a period). A figure that cannot
+    be made says why under ``reason`` (no liberty, no ``sta``) and the others stay.
+
+    Parameters
+    ----------
+    verilog_path : pathlib.Path
+    top : str
+    out_dir : pathlib.Path
+        The build directory.
+    clock_mhz : float
+    liberty : pathlib.Path, optional
+        Default :func:`find_liberty`.
+    macs_per_cycle : int
+        MACs the design does per clock (a PE: 1).
+
+    Returns
+    -------
+    dict
+        ``liberty``, ``area_um2``, ``netlist`` (the file name),
+        ``critical_path_ns``, ``fmax_mhz``, ``paths_ns``, ``clock_mhz``,
+        ``power_mw: {"vectorless": {internal, switching, leakage, total}}``,
+        ``energy_pj_per_mac: {"vectorless": ...}``, ``conditions``, ``tools``,
+        ``recipe``; or ``area_um2: None`` and ``reason``.
+
+    Raises
+    ------
+    ToolError
+        As :func:`asic_area` and :func:`~shiftgen.synth.sta.timing_and_power`,
+        except that a missing ``sta`` is a ``reason``.
+    """
+    from .sta import find_sta, timing_and_power
+    area = asic_area(verilog_path, top, liberty=liberty, netlist=True)
+    if area.get("area_um2") is None:
+        return {"area_um2": None, "reason": area["reason"]}
+    out_dir = Path(out_dir)
+    name = f"{top}.asic.v"
+    (out_dir / name).write_text(area.pop("_netlist"))
+    lib = Path(liberty) if liberty is not None else find_liberty()
+    out = {"liberty": lib.name, "area_um2": area["area_um2"],
+           "sequential_area_um2": area["sequential_area_um2"], "cells": area["cells"],
+           "cells_by_type": area["cells_by_type"], "netlist": name, "recipe": area["recipe"],
+           "candidates": area["candidates"], "clock_mhz": float(clock_mhz),
+           "tools": {"yosys": area["yosys"]}}
+    if find_sta() is None:
+        return {**out, "critical_path_ns": None, "fmax_mhz": None, "power_mw": None,
+                "energy_pj_per_mac": None,
+                "reason": "timing and power: OpenSTA (sta) not installed; "
+                          "apt-get install opensta"}
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".sta-") as tmp:
+        sta = timing_and_power(out_dir / name, top, lib, clock_mhz=clock_mhz,
+                               work_dir=Path(tmp))
+    power = sta["power_mw"]
+    out.update({"critical_path_ns": sta["critical_path_ns"], "fmax_mhz": sta["fmax_mhz"],
+                "paths_ns": sta["paths_ns"], "meets_clock": sta["meets_clock"],
+                "power_mw": {"vectorless": power},
+                "energy_pj_per_mac": {"vectorless": _energy_pj(power["total"], clock_mhz,
+                                                               macs_per_cycle)},
+                "activity": {"vectorless": f"every net toggles {sta['activity']} times per "
+                                           "clock period (set_power_activity -global)"},
+                "conditions": sta["conditions"]})
+    out["tools"]["sta"] = sta["tool"]
+    return out

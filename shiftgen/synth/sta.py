@@ -143,7 +143,7 @@ def timing_and_power(netlist_path, top, liberty, *, clock_mhz=100.0, activity=0.
     script = work / f"{top}.sta.tcl"
     script.write_text(_script(Path(liberty).resolve(), readable.resolve(), top,
                               round(period, 6), activity, driver))
-    done = run([sta, "-no_splash", "-exit", str(script)], cwd=work, timeout=600)
+    done = run([sta, "-no_splash", "-exit", script.name], cwd=work, timeout=600)
     text = done.stdout + done.stderr
     (work / f"{top}.sta.log").write_text(text)
     bad = [line for line in text.splitlines() if _FAILURES.search(line)]

@@ -146,3 +146,26 @@ def test_signed_ports_are_read_and_bad_netlists_fail(tmp_path):
         timing_and_power(bad, "m", LIBERTY)
     with pytest.raises(ValueError, match="Clock must be a positive number of MHz, not 0"):
         timing_and_power(good, "m", LIBERTY, clock_mhz=0)
+
+
+def test_asic_target_is_deterministic_and_says_why_without_sta(tmp_path, monkeypatch):
+    from shiftgen.export.verilog import export
+    from shiftgen.spec import load_spec
+    from shiftgen.synth import sta
+    from shiftgen.synth.asic import asic_target
+
+    from ..support import ROOT
+    spec = load_spec(ROOT / "specs" / "pot_4bit.yaml")
+    _, verilog = export(spec, spec.elaborate(), tmp_path)
+    runs = []
+    for k in range(2):
+        out = tmp_path / f"run{k}"
+        out.mkdir()
+        runs.append((asic_target(verilog, spec.name, out),
+                     (out / f"{spec.name}.asic.v").read_bytes()))
+    assert runs[0] == runs[1]
+    assert runs[0][0]["power_mw"]["vectorless"]["total"] > 0
+    monkeypatch.setattr(sta, "find_sta", lambda: None)
+    res = asic_target(verilog, spec.name, tmp_path / "run0")
+    assert res["area_um2"] == runs[0][0]["area_um2"] and res["critical_path_ns"] is None
+    assert "OpenSTA (sta) not installed" in res["reason"]
