@@ -199,8 +199,12 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
             say("ASIC area, timing and power (standard cells)")
             from ..synth.asic import asic_target
             t5 = time.monotonic()
-            asic = asic_target(verilog, spec.name, tmp)
+            asic = asic_target(verilog, spec.name, tmp, spec=spec)
             times["synth"] += time.monotonic() - t5
+            if "gate_level" in asic:  # the cell netlist ran against the golden model
+                g = asic["gate_level"]
+                verification["icarus_asic_netlist"] = {
+                    "result": Verdict.of_mismatches(g["mismatches"]), **g}
         report = make_report(spec, find_yosys(), {**synthesis, "asic": asic} if synthesis
                              else synthesis, verification)
         variants = spec.family.variants(spec)

@@ -88,11 +88,13 @@ def report_markdown(report):
                       f"`{asic['netlist']}`.", ""]
             lines += [f"- {k}: {v}" for k, v in asic_rows(asic)] + [""]
             if asic.get("critical_path_ns") is not None:
-                p = asic["power_mw"]["vectorless"]
-                lines += [f"Paths (ns): {asic['paths_ns']}. Power at {asic['clock_mhz']:g} MHz, "
-                          f"{asic['activity']['vectorless']}: internal {p['internal']:.6f}, "
-                          f"switching {p['switching']:.6f}, leakage {p['leakage']:.6f}, "
-                          f"total {p['total']:.6f} mW.", ""]
+                lines += [f"Paths (ns): {asic['paths_ns']}.", ""]
+                for source, p in asic["power_mw"].items():
+                    if p is not None:
+                        lines += [f"Power at {asic['clock_mhz']:g} MHz, {source} "
+                                  f"({asic['activity'][source]}): internal {p['internal']:.6f}, "
+                                  f"switching {p['switching']:.6f}, leakage "
+                                  f"{p['leakage']:.6f}, total {p['total']:.6f} mW.", ""]
     for suffix, var in report.get("variants", {}).items():
         vx = var["targets"].get("xilinx7")
         lines += [f"## Variant `{suffix}` ({var['name']})", ""]
@@ -155,13 +157,17 @@ def asic_rows(asic):
     rows = [(f"asic area ({asic['liberty']})", f"{asic['area_um2']:,.1f} um^2")]
     if asic.get("critical_path_ns") is None:
         return rows + [("asic timing, power", asic.get("reason", "n/a"))]
-    p = asic["power_mw"]["vectorless"]
-    return rows + [
-        ("asic critical path, fmax", f"{asic['critical_path_ns']:.3f} ns, "
-                                     f"{asic['fmax_mhz']:.1f} MHz"),
-        (f"asic power @ {asic['clock_mhz']:g} MHz", f"{p['total']:.4f} mW vectorless "
-                                                    f"({asic['energy_pj_per_mac']['vectorless']:.3f}"
-                                                    f" pJ/MAC); {asic['conditions']}")]
+    rows += [("asic critical path, fmax", f"{asic['critical_path_ns']:.3f} ns, "
+                                          f"{asic['fmax_mhz']:.1f} MHz")]
+    for source in ("vectorless", "simulated"):
+        p = asic["power_mw"].get(source)
+        if p is None:
+            if source in asic["power_mw"]:
+                rows += [(f"asic power, {source}", asic["activity"][source])]
+            continue
+        rows += [(f"asic power @ {asic['clock_mhz']:g} MHz, {source}",
+                  f"{p['total']:.4f} mW ({asic['energy_pj_per_mac'][source]:.3f} pJ/MAC)")]
+    return rows + [("asic conditions", asic["conditions"])]
 
 
 def summary_table(report):

@@ -124,7 +124,7 @@ def _energy_pj(power_mw, clock_mhz, macs_per_cycle):
 
 
 def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, liberty=None,
-                macs_per_cycle=1):
+                macs_per_cycle=1, spec=None):
     """The ``targets.asic`` figures of a build: area, timing, power, energy per MAC.
 
     The area's cell netlist is written to ``out_dir/<top>.asic.v`` and timed
@@ -143,6 +143,12 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
         Default :func:`find_liberty`.
     macs_per_cycle : int
         MACs the design does per clock (a PE: 1).
+    spec : Spec, optional
+        The PE's spec: with it, power is also measured at the activity of a
+        gate-level run of the netlist on the PE's random stream
+        (:func:`shiftgen.synth.activity.simulated_power`), reported as
+        ``simulated`` beside ``vectorless``, with that run's accumulator
+        mismatches under ``gate_level``.
 
     Returns
     -------
@@ -190,4 +196,18 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
                                            "clock period (set_power_activity -global)"},
                 "conditions": sta["conditions"]})
     out["tools"]["sta"] = sta["tool"]
+    if spec is not None:
+        from .activity import simulated_power
+        sim = simulated_power(spec, out_dir / name, lib, clock_mhz=clock_mhz, work_dir=out_dir)
+        if sim["power_mw"] is None:
+            out["power_mw"]["simulated"] = None
+            out["energy_pj_per_mac"]["simulated"] = None
+            out["activity"]["simulated"] = sim["reason"]
+        else:
+            out["power_mw"]["simulated"] = sim["power_mw"]
+            out["energy_pj_per_mac"]["simulated"] = _energy_pj(sim["power_mw"]["total"],
+                                                               clock_mhz, macs_per_cycle)
+            out["activity"]["simulated"] = (f"{sim['source']}; mean {sim['mean_activity']} "
+                                            "toggles per period")
+            out["gate_level"] = {"cases": sim["steps"], "mismatches": sim["mismatches"]}
     return out

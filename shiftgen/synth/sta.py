@@ -28,7 +28,8 @@ from pathlib import Path
 from ..errors import ToolError
 from ..tools.process import run
 
-__all__ = ["PRE_LAYOUT", "find_sta", "sta_version", "strip_signed", "timing_and_power"]
+__all__ = ["PRE_LAYOUT", "find_sta", "sta_version", "strip_signed", "setup_commands",
+           "timing_and_power"]
 
 #: What every figure of this module leaves out.
 PRE_LAYOUT = "pre-layout, typical corner, no wire load, ideal clock"
@@ -58,16 +59,26 @@ def strip_signed(verilog_text):
                   flags=re.M)
 
 
-def _script(liberty, netlist, top, period_ns, activity, driver):
-    inputs = "[delete_from_list [all_inputs] [get_ports clk]]"
-    return "\n".join([
-        f"read_liberty {liberty}",
-        f"read_verilog {netlist}",
+def setup_commands(liberty, netlist, top, period_ns, driver=("DFFPOSX1", "Q")):
+    """OpenSTA commands that read the design and constrain it as every figure here assumes.
+
+    A clock on ``clk`` of ``period_ns``; every other input arrives with the
+    clock, driven by ``driver`` (a liberty cell and its output pin).
+    """
+    return [
+        f"read_liberty {Path(liberty).resolve()}",
+        f"read_verilog {Path(netlist).resolve()}",
         f"link_design {top}",
         f"create_clock -name clk -period {period_ns} [get_ports clk]",
-        f"set ins {inputs}",
+        "set ins [delete_from_list [all_inputs] [get_ports clk]]",
         "set_input_delay 0 -clock clk $ins",
         f"set_driving_cell -lib_cell {driver[0]} -pin {driver[1]} $ins",
+    ]
+
+
+def _script(liberty, netlist, top, period_ns, activity, driver):
+    return "\n".join([
+        *setup_commands(liberty, netlist, top, period_ns, driver),
         "foreach {name from to} [list reg2reg [all_registers -clock_pins] "
         "[all_registers -data_pins] in2reg $ins [all_registers -data_pins]] {",
         "  set paths [find_timing_paths -path_delay max -from $from -to $to]",
@@ -141,8 +152,7 @@ def timing_and_power(netlist_path, top, liberty, *, clock_mhz=100.0, activity=0.
     readable.write_text(strip_signed(netlist_path.read_text()))
     period = 1000.0 / clock_mhz
     script = work / f"{top}.sta.tcl"
-    script.write_text(_script(Path(liberty).resolve(), readable.resolve(), top,
-                              round(period, 6), activity, driver))
+    script.write_text(_script(liberty, readable, top, round(period, 6), activity, driver))
     done = run([sta, "-no_splash", "-exit", script.name], cwd=work, timeout=600)
     text = done.stdout + done.stderr
     (work / f"{top}.sta.log").write_text(text)
