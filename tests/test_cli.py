@@ -50,6 +50,11 @@ def test_report_json_has_the_promised_fields(pot_build):
     assert a["energy_pj_per_mac"]["vectorless"] == pytest.approx(
         power["total"] / a["clock_mhz"] * 1e3, rel=1e-4)
     assert a["conditions"] == "pre-layout, typical corner, no wire load, ideal clock"
+    assert a["power_mw"]["simulated"]["total"] > 0
+    assert report["verification"]["icarus_asic_netlist"] == {
+        "result": "pass", "cases": 2000, "mismatches": 0}
+    e = report["targets"]["ecp5"]
+    assert e["device"] == "LFE5U-25F-CABGA256" and e["fmax_mhz"] > 0 and list(e["seeds"]) == ["1"]
     sim = report["verification"]["amaranth_sim"]
     assert sim == {"result": "pass", "cases": sim["cases"], "mismatches": 0, "exhaustive": True}
     codebook = json.loads((pot_build[1] / "codebook.json").read_text())

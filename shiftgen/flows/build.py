@@ -200,13 +200,16 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
             from ..synth.asic import asic_target
             t5 = time.monotonic()
             asic = asic_target(verilog, spec.name, tmp, spec=spec)
+            say("ECP5 place and route (nextpnr)")
+            from ..synth.ecp5 import ecp5_target
+            ecp5 = ecp5_target(verilog, spec.name)
             times["synth"] += time.monotonic() - t5
             if "gate_level" in asic:  # the cell netlist ran against the golden model
                 g = asic["gate_level"]
                 verification["icarus_asic_netlist"] = {
                     "result": Verdict.of_mismatches(g["mismatches"]), **g}
-        report = make_report(spec, find_yosys(), {**synthesis, "asic": asic} if synthesis
-                             else synthesis, verification)
+        report = make_report(spec, find_yosys(), {**synthesis, "asic": asic, "ecp5": ecp5}
+                             if synthesis else synthesis, verification)
         variants = spec.family.variants(spec)
         for suffix, variant in variants.items():
             say(f"variant {suffix}")

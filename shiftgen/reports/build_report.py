@@ -78,6 +78,13 @@ def report_markdown(report):
         lines += [f"| {k} | {v} |" for k, v in g["cells"].items()]
         lines += [f"| **total** | **{g['total']}** |", "",
                   f"Logic depth (`ltp -noff`, gates on the longest path): {g['depth']}", ""]
+    ecp5 = report["targets"].get("ecp5")
+    if ecp5:
+        lines += ["## Lattice ECP5 (nextpnr, post-route)", ""]
+        lines += ([f"{ecp5['device']}, recipe `{ecp5['recipe']}`, {ecp5['wrapper']}, "
+                   f"{ecp5['conditions']}: fmax {ecp5['fmax_mhz']} MHz (seeds "
+                   f"{ecp5['seeds']}); cells {ecp5['cells']}.", ""]
+                  if ecp5.get("fmax_mhz") else [f"Not run: {ecp5.get('reason')}", ""])
     asic = report["targets"].get("asic")
     if asic:
         lines += ["## Standard cells (ASIC)", ""]
@@ -181,6 +188,13 @@ def summary_table(report):
     if g:
         rows += [("generic gates (depth)", f"{g['total']} ({g['depth']})")]
     rows += asic_rows(report["targets"].get("asic"))
+    ecp5 = report["targets"].get("ecp5")
+    if ecp5:
+        rows += [("ecp5 fmax (post-route)",
+                  f"{ecp5['fmax_mhz']:.1f} MHz on {ecp5['device']}, "
+                  f"{ecp5['cells'].get('TRELLIS_COMB', 0)} LUT4 / "
+                  f"{ecp5['cells'].get('TRELLIS_FF', 0)} FF (inputs registered)"
+                  if ecp5.get("fmax_mhz") else ecp5.get("reason", "n/a"))]
     for suffix, var in report.get("variants", {}).items():
         vx = var["targets"].get("xilinx7")
         if vx:
