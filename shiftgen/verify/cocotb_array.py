@@ -11,7 +11,9 @@ Environment (set by :func:`shiftgen.verify.cocotb_runner.run_cocotb_array`):
 (an ``.npz`` holding ``w0, x0, w1, x1, ...``: weight codes ``(R, C)`` and
 activation inputs ``(N, R)`` per job), ``SHIFTGEN_SUMMARY`` (where to write
 the counts as JSON: ``cases`` = output values compared, ``mismatches``,
-``cycles``, ``seconds`` of simulation wall time, and the same per job),
+``cycles``, ``seconds`` of simulation wall time, and ``cases`` and
+``mismatches`` per job, with ``columns``, ``{column: mismatches}``, for a job
+with mismatches),
 ``SHIFTGEN_GAP`` (idle edges between vectors, default 0).
 """
 
@@ -152,7 +154,8 @@ async def _run(dut, spec, jobs, gap=0):
 
 
 def _compare(spec, jobs, outputs):
-    """Per-job ``(cases, mismatches, first mismatch message)``."""
+    """Per-job ``(cases, mismatches, first mismatch message, {column: mismatches})``
+    (the columns with a mismatch only)."""
     got = collect(spec, outputs, [len(x) for _, x in jobs])
     out = []
     for k, ((w, x), y) in enumerate(zip(jobs, got)):
@@ -163,7 +166,9 @@ def _compare(spec, jobs, outputs):
             n, c = (int(i) for i in bad[0])
             first = (f"job {k}, vector {n}, column {c}: y={int(y[n, c])} "
                      f"expected {int(expected[n, c])}")
-        out.append((int(expected.size), len(bad), first))
+        per_column = np.count_nonzero(y != expected, axis=0)
+        columns = {str(c): int(n) for c, n in enumerate(per_column) if n}
+        out.append((int(expected.size), len(bad), first, columns))
     return out
 
 
@@ -188,12 +193,13 @@ async def array_matmul(dut):
                         "jobs": []})
         raise
     summary.update({
-        "cases": sum(c for c, _, _ in per_job),
-        "mismatches": sum(m for _, m, _ in per_job),
-        "jobs": [{"cases": c, "mismatches": m} for c, m, _ in per_job],
+        "cases": sum(c for c, _, _, _ in per_job),
+        "mismatches": sum(m for _, m, _, _ in per_job),
+        "jobs": [{"cases": c, "mismatches": m, **({"columns": cols} if cols else {})}
+                 for c, m, _, cols in per_job],
     })
     _write_summary(summary)
     if summary["mismatches"]:
-        first = next(f for _, _, f in per_job if f)
+        first = next(f for _, _, f, _ in per_job if f)
         raise AssertionError(f"{summary['mismatches']} of {summary['cases']} outputs differ; "
                              f"first: {first}")

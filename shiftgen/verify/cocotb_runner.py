@@ -220,7 +220,8 @@ def run_cocotb_array(spec, verilog_path, jobs, simulator, *, work_dir=None, gap=
     dict
         ``{"result": "pass" | "fail", "cases": output values compared,
         "mismatches": n, "cycles": n, "sim_seconds": wall time of the drive
-        loop, "build_seconds": ..., "jobs": per-job cases and mismatches,
+        loop, "build_seconds": ..., "jobs": per-job cases and mismatches
+        (and ``columns``, ``{"<column>": mismatches}``, for a job with mismatches),
         "failed_tests": n}``, and ``"error"`` when the outputs could not be
         matched to vectors (a column flagged too few or too many results; every
         value then counts as a mismatch).

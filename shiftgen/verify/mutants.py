@@ -73,13 +73,46 @@ class _Netlist:
         return out
 
     def inputs(self, cell):
+        """Names of ``cell``'s input ports, sorted."""
+        return self._ports(cell, "input")
+
+    def outputs(self, cell):
+        """Names of ``cell``'s output ports, sorted."""
+        return self._ports(cell, "output")
+
+    @staticmethod
+    def _ports(cell, direction):
         dirs = cell["port_directions"]
-        return [p for p in sorted(cell["connections"]) if dirs.get(p) == "input"]
+        return [p for p in sorted(cell["connections"]) if dirs.get(p) == direction]
+
+    def invert_at(self, bit, name, cells=None):
+        """Read ``bit`` inverted (through a new ``$not`` cell ``name``) at every input
+        of the ``cells`` (names; default every cell) that reads it.
+
+        Returns
+        -------
+        list of (str, str)
+            The ``(cell, port)`` inputs rewired; empty if none reads ``bit``.
+        """
+        inverted = None
+        users = []
+        for cell_name in sorted(self.cells if cells is None else cells):
+            cell = self.cells[cell_name]
+            for port in self.inputs(cell):
+                bits = cell["connections"][port]
+                if bit in bits:
+                    if inverted is None:
+                        inverted = self.inverter(bit, name)
+                    cell["connections"][port] = [inverted if b == bit else b for b in bits]
+                    users.append((cell_name, port))
+        return users
 
 
-def _mutate_shift(net):
+def _mutate_shift(net, cells=None):
+    """Mutate one shift among ``cells`` (names; default every cell of ``net``)."""
+    names = sorted(net.cells if cells is None else cells)
     # A variable shifter: the amount's low bit inverted (amount +/- 1).
-    for name in sorted(net.cells):
+    for name in names:
         cell = net.cells[name]
         if cell["type"] in _SHIFT_CELLS:
             amount = cell["connections"]["B"]
@@ -88,7 +121,7 @@ def _mutate_shift(net):
                 return f"{cell['type']} {name}: shift amount bit 0 inverted"
     # A constant shift turned into wiring: a multiplexer input whose bottom bit
     # is fill (a constant or the same bit as the next) moves up one more place.
-    for name in sorted(net.cells):
+    for name in names:
         cell = net.cells[name]
         if cell["type"] != "$mux":
             continue
@@ -102,9 +135,11 @@ def _mutate_shift(net):
     return None
 
 
-def _mutate_mux(net):
+def _mutate_mux(net, cells=None):
+    """Swap one multiplexer's inputs among ``cells`` (names; default every cell)."""
     control = {b for p in ("en", "rst") for b in net.ports.get(p, [])}
-    muxes = [n for n in sorted(net.cells) if net.cells[n]["type"] == "$mux"]
+    muxes = [n for n in sorted(net.cells if cells is None else cells)
+             if net.cells[n]["type"] == "$mux"]
     # Prefer the datapath: a select that is not the enable or reset input.
     muxes.sort(key=lambda n: net.cells[n]["connections"]["S"][0] in control)
     for name in muxes:
@@ -116,18 +151,7 @@ def _mutate_mux(net):
 
 
 def _mutate_sign(net, sign_bit):
-    bit = net.ports["w"][sign_bit]
-    inverted = None
-    users = []
-    for name in sorted(net.cells):
-        cell = net.cells[name]
-        for port in net.inputs(cell):
-            bits = cell["connections"][port]
-            if bit in bits:
-                if inverted is None:
-                    inverted = net.inverter(bit, "$mutant$sign")
-                cell["connections"][port] = [inverted if b == bit else b for b in bits]
-                users.append(name)
+    users = net.invert_at(net.ports["w"][sign_bit], "$mutant$sign")
     if not users:
         return None
     return f"w[{sign_bit}] (sign) inverted at {len(users)} cell(s)"
