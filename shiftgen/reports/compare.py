@@ -29,6 +29,14 @@ def _area_text(ours):
     return ours.get("area_note") or "n/a"
 
 
+def _power_text(ours):
+    p = ours.get("power_mw")
+    if p is None:
+        return MISSING
+    sim = ours.get("simulated_power_mw")
+    return f"{p:.3f}" + (f" ({sim:.3f} sim.)" if sim is not None else "")
+
+
 def _primary(r):
     return next((x for x in r["ratios"] if x["primary"]), None)
 
@@ -71,7 +79,8 @@ def _table_rows(rows, pm):
             "depth": number(r["ours"].get("depth")),
             "gates_depth": f"{number(r['ours'].get('generic_gates'))} "
                            f"({number(r['ours'].get('depth'))})",
-            "area": _area_text(r["ours"])})
+            "area": _area_text(r["ours"]),
+            "power": _power_text(r["ours"])})
     return out
 
 
@@ -84,7 +93,9 @@ def _paper_table(rows, pm):
                Column("ours_over_paper", "ours / paper (" + ", ".join(pm) + ")"),
                Column("baseline"), Column("paper_ratio", "paper ratio"),
                Column("our_ratio", "our ratio"), Column("gates", "generic gates"),
-               Column("depth"), Column("area", f"area um^2 ({_OSU})"))
+               Column("depth"), Column("area", f"area um^2 ({_OSU})"),
+               *((Column("power", f"power mW ({_OSU}, 100 MHz, vectorless; simulated)"),)
+                 if any(r["ours"].get("power_mw") is not None for r in rows) else ()))
     return Table(columns, _table_rows(rows, pm))
 
 
@@ -208,7 +219,9 @@ CSV_COLUMNS = ("table", "design", "dataflow", "spec", "array", "build", "paper_L
                "paper_area_um2", "paper_power_mw", "paper_energy_w", "ours_LUT", "ours_FF",
                "ours_CARRY4", "ours_over_paper_LUT", "ours_over_paper_FF", "baseline",
                "paper_ratio_LUT", "our_ratio_LUT", "paper_ratio_FF", "our_ratio_FF",
-               "paper_ratio_area", "our_ratio_area", "generic_gates", "depth", "area_um2",
+               "paper_ratio_area", "our_ratio_area", "paper_ratio_power", "our_ratio_power",
+               "ours_power_mw", "ours_simulated_power_mw", "ours_energy_pj_per_mac",
+               "generic_gates", "depth", "area_um2",
                "area_note", "verification", "seed", "source_table", "source_row")
 
 
@@ -235,6 +248,11 @@ def to_csv(doc):
             "paper_ratio_FF": prim["paper"].get("FF"), "our_ratio_FF": prim["ours"].get("FF"),
             "paper_ratio_area": prim["paper"].get("area_um2"),
             "our_ratio_area": prim["ours"].get("area_um2"),
+            "paper_ratio_power": prim["paper"].get("power_mw"),
+            "our_ratio_power": prim["ours"].get("power_mw"),
+            "ours_power_mw": o.get("power_mw"),
+            "ours_simulated_power_mw": o.get("simulated_power_mw"),
+            "ours_energy_pj_per_mac": o.get("energy_pj_per_mac"),
             "generic_gates": o.get("generic_gates"), "depth": o.get("depth"),
             "area_um2": o.get("area_um2"), "area_note": o.get("area_note") or "",
             "verification": ver if isinstance(ver, str) else ";".join(ver or []),

@@ -413,3 +413,28 @@ def test_points_on_one_spot_share_one_label(tmp_path):
     # Matplotlib writes each label as one text element with its string in a comment.
     assert text.count("<!-- pot_a (4b) / pot_b (4b) -->") == 1
     assert "<!-- pot_a (4b) -->" not in text and "<!-- pot_b (4b) -->" not in text
+
+
+def test_power_comes_from_the_builds_asic_target():
+    def report(lut, mw, sim):
+        r = _pe_report(lut, 10)
+        r["targets"]["asic"] = {"area_um2": 100.0, "liberty": "osu018_stdcells.lib",
+                                "power_mw": {"vectorless": {"total": mw},
+                                             "simulated": {"total": sim}},
+                                "energy_pj_per_mac": {"vectorless": mw * 10}, "fmax_mhz": 300.0}
+        r["targets"]["ecp5"] = {"fmax_mhz": 150.0}
+        return r
+    ours = {n: summarize_report(report(*f), "pe", {"area_um2": 100.0})
+            for n, f in (("m", (50, 2.0, 1.0)), ("s", (40, 1.5, 0.5)))}
+    assert ours["m"]["power_mw"] == 2.0 and ours["m"]["simulated_power_mw"] == 1.0
+    assert ours["m"]["energy_pj_per_mac"] == 20.0 and ours["m"]["ecp5_fmax_mhz"] == 150.0
+    figures = {"tables": [FAKE["tables"][0]], "rows": [
+        {**FAKE["rows"][0], "design": "M", "paper": {"LUT": 55, "power_mw": 1.32}},
+        {**FAKE["rows"][1], "design": "S", "baseline": "M",
+         "paper": {"LUT": 46, "power_mw": 1.1928}}]}
+    rows = compute_rows(figures, ours, {("pe", "M", None): "m", ("pe", "S", None): "s"})
+    ratio = rows[1]["ratios"][0]
+    assert ratio["paper"]["power_mw"] == round(1.1928 / 1.32, 4)
+    assert ratio["ours"]["power_mw"] == 0.75
+    md = to_markdown({**_fake_doc(), "tables": figures["tables"], "rows": rows})
+    assert "power 0.9036" in md and "| 1.500 (0.500 sim.) |" in md

@@ -5,10 +5,10 @@ from pathlib import Path
 __all__ = ["METRICS", "ABSOLUTE", "METRIC_LABEL", "summarize_report", "compute_rows"]
 
 #: Figures that ratios are taken of, when the paper gives them for both designs.
-METRICS = ("LUT", "FF", "area_um2")
+METRICS = ("LUT", "FF", "area_um2", "power_mw")
 #: Figures compared as ours / paper (the others come from different technologies).
 ABSOLUTE = ("LUT", "FF")
-METRIC_LABEL = {"LUT": "LUT", "FF": "FF", "area_um2": "area"}
+METRIC_LABEL = {"LUT": "LUT", "FF": "FF", "area_um2": "area", "power_mw": "power"}
 
 
 def summarize_report(report, kind="pe", area=None):
@@ -31,6 +31,15 @@ def summarize_report(report, kind="pe", area=None):
         ours = {"LUT": x.get("LUT"), "FF": x.get("FF"), "CARRY4": x.get("CARRY4"),
                 "generic_gates": g.get("total"), "depth": report.get("depth"),
                 "recipe": x.get("recipe")}
+    asic = report.get("targets", {}).get("asic") or {} if kind == "pe" else {}
+    power = (asic.get("power_mw") or {}).get("vectorless")
+    # Power: OpenSTA on the area's cell netlist, every net at 0.5 (the papers' convention).
+    ours["power_mw"] = power["total"] if power else None
+    ours["energy_pj_per_mac"] = (asic.get("energy_pj_per_mac") or {}).get("vectorless")
+    ours["simulated_power_mw"] = ((asic.get("power_mw") or {}).get("simulated") or {}).get("total")
+    ours["fmax_mhz"] = asic.get("fmax_mhz")
+    ours["ecp5_fmax_mhz"] = (report.get("targets", {}).get("ecp5") or {}).get("fmax_mhz") \
+        if kind == "pe" else None
     area = area or {"area_um2": None, "reason": "not run"}
     ours["area_um2"] = area.get("area_um2")
     ours["area_note"] = None if area.get("area_um2") is not None else area.get("reason")

@@ -48,7 +48,12 @@ def _recipes():
         "generic": f"synth -flatten (-booth as a candidate), abc -g {GENERIC_GATES}; "
                    "depth: ltp -noff (gates on the longest path)",
         "array": f"weight_stationary: {EDGE_METHOD} broadcast: {COLUMN_METHOD}",
-        "area": f"shiftgen.synth.asic.asic_area ({STANDARD_CELLS} liberty), PEs only",
+        "area": f"shiftgen.synth.asic.asic_area ({STANDARD_CELLS} liberty), PEs only, "
+                "from each build's targets.asic",
+        "power": "OpenSTA 2.0.17 report_power on the area's cell netlist at 100 MHz, every net "
+                 "toggling 0.5 times a period (the papers' convention); simulated: the cell "
+                 "netlist's own toggle rates on the PE's random stream (shiftgen.synth.activity). "
+                 "Pre-layout, typical corner, no wire load, ideal clock; PEs only",
     }
 
 
