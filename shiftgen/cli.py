@@ -37,6 +37,8 @@ def _parents():
     build = argparse.ArgumentParser(add_help=False)
     build.add_argument("--no-synth", action="store_true", help="skip Yosys synthesis")
     build.add_argument("--part", help="FPGA part of the Vivado script (default xc7z020clg400-1)")
+    build.add_argument("--clock-mhz", type=float, default=None, metavar="F",
+                       help="clock of the ASIC power and energy figures (default 100)")
     return {"json": json_opt, "out": out, "jobs": jobs, "spec": spec, "build": build}
 
 
@@ -153,10 +155,16 @@ def _build(args, formal, cocotb):
         from .errors import InputError
         raise InputError(f"--part must be letters, digits and '-' (e.g. xc7a100tcsg324-1), "
                          f"not {args.part!r}")
+    clock = args.clock_mhz
+    if clock is not None and not (clock > 0 and clock <= 100000):
+        from .errors import InputError
+        raise InputError(f"--clock-mhz must be a clock in MHz, above 0 and at most 100000, "
+                         f"not {clock:g}")
     start = time.monotonic()
     report, out_dir, _ = build(spec, args.out, synth=not args.no_synth, formal=formal,
                                cocotb=cocotb, random_steps=getattr(args, "steps", 2000),
-                               progress=stage_printer(args.json), part=args.part)
+                               progress=stage_printer(args.json), part=args.part,
+                               **({"clock_mhz": clock} if clock is not None else {}))
     if args.json:
         print(json.dumps(report, indent=1))
     else:

@@ -204,3 +204,25 @@ def test_fit_ausn_chooses_the_split(tmp_path):
     assert (spec.params.basic, list(spec.params.sub)) == (summary["basic"], summary["sub"])
     assert spec.params.basic + sum(spec.params.sub) == 4
     assert summary["loss"] == min(c["error"] for c in summary["candidates"])
+
+
+@pytest.mark.parametrize("clock", ["0", "-5", "1e9"])
+def test_bad_clock_is_one_line(clock, tmp_path):
+    proc = shiftgen("build", str(ROOT / "specs" / "pot_4bit.yaml"), "--clock-mhz", clock,
+                    cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: --clock-mhz must be a clock in MHz")
+    assert "Traceback" not in proc.stderr and not (tmp_path / "build").exists()
+
+
+def test_power_at_a_clock_the_pe_cannot_meet_is_refused(tmp_path):
+    from shiftgen.export.verilog import export
+    from shiftgen.synth.asic import asic_target
+    from shiftgen.synth.sta import find_sta
+    if find_sta() is None:
+        pytest.skip("OpenSTA not installed")
+    spec = load_spec(ROOT / "specs" / "pot_4bit.yaml")
+    _, verilog = export(spec, spec.elaborate(), tmp_path)
+    res = asic_target(verilog, spec.name, tmp_path, clock_mhz=1000.0)
+    assert res["power_mw"] is None and res["critical_path_ns"] > 1.0
+    assert res["reason"].startswith("power refused: the critical path of")

@@ -117,7 +117,7 @@ def _prove_netlists(spec, synthesis, build_dir):
 
 
 def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
-          random_steps=2000, progress=None, part=None):
+          random_steps=2000, progress=None, part=None, clock_mhz=None):
     """Build ``spec`` into ``out_root/spec.name``.
 
     Parameters
@@ -138,6 +138,9 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
     part : str, optional
         FPGA part for the Vivado script (default
         :data:`shiftgen.synth.flow_files.DEFAULT_PART`).
+    clock_mhz : float, optional
+        Clock of the ASIC power figures (default
+        :data:`shiftgen.synth.asic.DEFAULT_CLOCK_MHZ`).
 
     Returns
     -------
@@ -197,9 +200,10 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
                          if synthesis else None)
         if synthesis:
             say("ASIC area, timing and power (standard cells)")
-            from ..synth.asic import asic_target
+            from ..synth.asic import DEFAULT_CLOCK_MHZ, asic_target
             t5 = time.monotonic()
-            asic = asic_target(verilog, spec.name, tmp, spec=spec)
+            asic = asic_target(verilog, spec.name, tmp, spec=spec,
+                               clock_mhz=clock_mhz or DEFAULT_CLOCK_MHZ)
             say("ECP5 place and route (nextpnr)")
             from ..synth.ecp5 import ecp5_target
             ecp5 = ecp5_target(verilog, spec.name)

@@ -96,7 +96,7 @@ def report_markdown(report):
             lines += [f"- {k}: {v}" for k, v in asic_rows(asic)] + [""]
             if asic.get("critical_path_ns") is not None:
                 lines += [f"Paths (ns): {asic['paths_ns']}.", ""]
-                for source, p in asic["power_mw"].items():
+                for source, p in (asic["power_mw"] or {}).items():
                     if p is not None:
                         lines += [f"Power at {asic['clock_mhz']:g} MHz, {source} "
                                   f"({asic['activity'][source]}): internal {p['internal']:.6f}, "
@@ -166,6 +166,8 @@ def asic_rows(asic):
         return rows + [("asic timing, power", asic.get("reason", "n/a"))]
     rows += [("asic critical path, fmax", f"{asic['critical_path_ns']:.3f} ns, "
                                           f"{asic['fmax_mhz']:.1f} MHz")]
+    if asic.get("power_mw") is None:
+        return rows + [("asic power", asic.get("reason", "n/a"))]
     for source in ("vectorless", "simulated"):
         p = asic["power_mw"].get(source)
         if p is None:

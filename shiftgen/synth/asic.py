@@ -187,6 +187,16 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
         sta = timing_and_power(out_dir / name, top, lib, clock_mhz=clock_mhz,
                                work_dir=Path(tmp))
     power = sta["power_mw"]
+    timing = {"critical_path_ns": sta["critical_path_ns"], "fmax_mhz": sta["fmax_mhz"],
+              "paths_ns": sta["paths_ns"], "meets_clock": sta["meets_clock"],
+              "conditions": sta["conditions"]}
+    out["tools"]["sta"] = sta["tool"]
+    if not sta["meets_clock"]:
+        # A power figure at a clock the design cannot run at would mean nothing.
+        return {**out, **timing, "power_mw": None, "energy_pj_per_mac": None,
+                "reason": f"power refused: the critical path of {sta['critical_path_ns']:.3f} ns "
+                          f"does not fit the {1000 / clock_mhz:.3f} ns period of {clock_mhz:g} "
+                          f"MHz (fmax {sta['fmax_mhz']:.1f} MHz)"}
     out.update({"critical_path_ns": sta["critical_path_ns"], "fmax_mhz": sta["fmax_mhz"],
                 "paths_ns": sta["paths_ns"], "meets_clock": sta["meets_clock"],
                 "power_mw": {"vectorless": power},
@@ -195,7 +205,6 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
                 "activity": {"vectorless": f"every net toggles {sta['activity']} times per "
                                            "clock period (set_power_activity -global)"},
                 "conditions": sta["conditions"]})
-    out["tools"]["sta"] = sta["tool"]
     if spec is not None:
         from .activity import simulated_power
         sim = simulated_power(spec, out_dir / name, lib, clock_mhz=clock_mhz, work_dir=out_dir)
