@@ -51,6 +51,9 @@ def test_report_json_has_the_promised_fields(pot_build):
         power["total"] / a["clock_mhz"] * 1e3, rel=1e-4)
     assert a["conditions"] == "pre-layout, typical corner, no wire load, ideal clock"
     assert a["power_mw"]["simulated"]["total"] > 0
+    dp = a["datapath"]  # seed 002 Fig. 4's combinational part: smaller than the PE
+    assert 0 < dp["area_um2"] < a["area_um2"]
+    assert 0 < dp["power_mw"]["vectorless"]["total"] < power["total"]
     assert report["verification"]["icarus_asic_netlist"] == {
         "result": "pass", "cases": 2000, "mismatches": 0}
     e = report["targets"]["ecp5"]

@@ -176,6 +176,13 @@ def asic_rows(asic):
             continue
         rows += [(f"asic power @ {asic['clock_mhz']:g} MHz, {source}",
                   f"{p['total']:.4f} mW ({asic['energy_pj_per_mac'][source]:.3f} pJ/MAC)")]
+    dp = asic.get("datapath")
+    if dp:
+        rows += [("asic datapath alone", f"{dp['area_um2']:,.1f} um^2, "
+                                         f"{dp['critical_path_ns']:.3f} ns, "
+                                         f"{dp['power_mw']['vectorless']['total']:.4f} mW "
+                                         f"vectorless (no accumulator register)"
+                  if dp.get("area_um2") is not None else dp.get("reason", "n/a"))]
     return rows + [("asic conditions", asic["conditions"])]
 
 

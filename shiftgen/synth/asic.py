@@ -17,7 +17,7 @@ from ..tools.yosys import find_yosys
 from .liberty import find_liberty, liberty_cells, missing_reason
 from .recipes import has_multiplier
 
-__all__ = ["asic_area", "asic_target", "check_mapped", "DEFAULT_CLOCK_MHZ"]
+__all__ = ["asic_area", "asic_target", "datapath_figures", "check_mapped", "DEFAULT_CLOCK_MHZ"]
 
 #: The clock of the power figures when none is given (seed 002 Fig. 4 uses 250 MHz
 #: at 5 nm; 100 MHz suits the 0.18 um default library).
@@ -36,7 +36,7 @@ def _candidate(verilog_text, top, liberty_text, liberty_name, library_cells, boo
     (work / liberty_name).write_text(liberty_text)
     lib = liberty_name
     body = [f"synth -flatten -top {top}" + (" -booth" if booth else ""),
-            f"dfflibmap -liberty {lib}", f"abc -liberty {lib}", "opt_clean",
+            f"dfflibmap -liberty {lib}", f"abc -liberty {lib}", "opt_clean -purge",
             f"stat -liberty {lib}"]
     find_yosys().run("\n".join([
         "read_verilog design.v", *body,
@@ -157,7 +157,8 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
         ``critical_path_ns``, ``fmax_mhz``, ``paths_ns``, ``clock_mhz``,
         ``power_mw: {"vectorless": {internal, switching, leakage, total}}``,
         ``energy_pj_per_mac: {"vectorless": ...}``, ``conditions``, ``tools``,
-        ``recipe``; or ``area_um2: None`` and ``reason``.
+        ``recipe``, with ``spec`` also ``datapath`` (:func:`datapath_figures`);
+        or ``area_um2: None`` and ``reason``.
 
     Raises
     ------
@@ -206,6 +207,8 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
                                            "clock period (set_power_activity -global)"},
                 "conditions": sta["conditions"]})
     if spec is not None:
+        out["datapath"] = datapath_figures(spec, out_dir, clock_mhz=clock_mhz, liberty=lib,
+                                           macs_per_cycle=macs_per_cycle)
         from .activity import simulated_power
         sim = simulated_power(spec, out_dir / name, lib, clock_mhz=clock_mhz, work_dir=out_dir)
         if sim["power_mw"] is None:
@@ -220,3 +223,42 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
                                             "toggles per period")
             out["gate_level"] = {"cases": sim["steps"], "mismatches": sim["mismatches"]}
     return out
+
+
+def datapath_figures(spec, out_dir, *, clock_mhz, liberty, macs_per_cycle=1):
+    """Area, delay and vectorless power of the PE's combinational datapath alone.
+
+    Seed 002 (section 5, Fig. 4) measures "only the combinational part" of
+    each MAC unit: :class:`shiftgen.hdl.datapath.MacDatapath`, the product and
+    the accumulator's adder without its register, mapped and timed as the
+    PE is (inputs driven by the library's flip-flop, the output captured at
+    the next edge of a virtual clock).
+
+    Returns
+    -------
+    dict
+        ``area_um2``, ``critical_path_ns``, ``power_mw: {"vectorless": ...}``,
+        ``energy_pj_per_mac: {"vectorless": ...}``, ``what``; or ``reason``.
+    """
+    from ..export.verilog import export
+    from ..hdl.datapath import MacDatapath
+    from .sta import timing_and_power
+    if spec.codebook.setup:
+        return {"area_um2": None, "reason": "a programmable decoder's table is registers: "
+                                            "no combinational datapath alone"}
+    name = f"{spec.name}_datapath"
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".datapath-") as tmp:
+        work = Path(tmp)
+        _, verilog = export(spec, MacDatapath(spec), work, name=name)
+        area = asic_area(verilog, name, liberty=liberty, netlist=True)
+        netlist = work / f"{name}.asic.v"
+        netlist.write_text(area.pop("_netlist"))
+        sta = timing_and_power(netlist, name, liberty, clock_mhz=clock_mhz, work_dir=work)
+    power = sta["power_mw"]
+    return {"what": "product and accumulator adder, no register (seed 002 Fig. 4's "
+                    "combinational part)",
+            "area_um2": area["area_um2"], "cells": area["cells"], "recipe": area["recipe"],
+            "critical_path_ns": sta["critical_path_ns"],
+            "power_mw": {"vectorless": power},
+            "energy_pj_per_mac": {"vectorless": _energy_pj(power["total"], clock_mhz,
+                                                           macs_per_cycle)}}

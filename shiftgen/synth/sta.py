@@ -4,7 +4,8 @@ The netlist is the one the ASIC area comes from (:func:`shiftgen.synth.asic.asic
 ``abc -liberty``). OpenSTA (Debian's ``opensta``, 2.0.17) reads it with the
 same liberty; the figures are pre-layout: typical corner (the liberty's own),
 no wire load, an ideal clock. Two path groups are timed against a clock on
-``clk``: register to register, and input to register with every input
+``clk`` (a virtual clock for a design without one): register to register,
+input to register and input to output, with every input
 driven by the library's flip-flop (its ``Q`` pin; as SDC's
 ``set_driving_cell`` defines it, the driver adds its slew and the part of its
 delay that its load causes, not its delay at no load). A path's length is
@@ -65,13 +66,22 @@ def setup_commands(liberty, netlist, top, period_ns, driver=("DFFPOSX1", "Q")):
     A clock on ``clk`` of ``period_ns``; every other input arrives with the
     clock, driven by ``driver`` (a liberty cell and its output pin).
     """
+    # A design without a clk port (a combinational datapath) is timed against a
+    # virtual clock, its outputs captured at the next edge.
     return [
         f"read_liberty {Path(liberty).resolve()}",
         f"read_verilog {Path(netlist).resolve()}",
         f"link_design {top}",
-        f"create_clock -name clk -period {period_ns} [get_ports clk]",
-        "set ins [delete_from_list [all_inputs] [get_ports clk]]",
+        "set clk_port [get_ports -quiet clk]",
+        "if {[llength $clk_port]} {",
+        f"  create_clock -name clk -period {period_ns} $clk_port",
+        "  set ins [delete_from_list [all_inputs] $clk_port]",
+        "} else {",
+        f"  create_clock -name clk -period {period_ns}",
+        "  set ins [all_inputs]",
+        "}",
         "set_input_delay 0 -clock clk $ins",
+        "set_output_delay 0 -clock clk [all_outputs]",
         f"set_driving_cell -lib_cell {driver[0]} -pin {driver[1]} $ins",
     ]
 
@@ -80,7 +90,9 @@ def _script(liberty, netlist, top, period_ns, activity, driver):
     return "\n".join([
         *setup_commands(liberty, netlist, top, period_ns, driver),
         "foreach {name from to} [list reg2reg [all_registers -clock_pins] "
-        "[all_registers -data_pins] in2reg $ins [all_registers -data_pins]] {",
+        "[all_registers -data_pins] in2reg $ins [all_registers -data_pins] "
+        "in2out $ins [all_outputs]] {",
+        "  if {[llength $from] == 0 || [llength $to] == 0} { puts \"PATH $name none\"; continue }",
         "  set paths [find_timing_paths -path_delay max -from $from -to $to]",
         "  if {[llength $paths] == 0} { puts \"PATH $name none\"; continue }",
         "  puts \"PATH $name [get_property [lindex $paths 0] slack]\"",
@@ -125,8 +137,9 @@ def timing_and_power(netlist_path, top, liberty, *, clock_mhz=100.0, activity=0.
     -------
     dict
         ``critical_path_ns`` (the longer group), ``fmax_mhz``,
-        ``paths_ns`` (``reg2reg``, ``in2reg``: length or ``None`` where the
-        design has no such path), ``clock_mhz``, ``meets_clock``,
+        ``paths_ns`` (``reg2reg``, ``in2reg``, ``in2out``: length or
+        ``None`` where the design has no such path; an output is captured by
+        the next edge), ``clock_mhz``, ``meets_clock``,
         ``power_mw`` (``internal``, ``switching``, ``leakage``, ``total``),
         ``activity``, ``tool``, ``conditions`` (:data:`PRE_LAYOUT`).
 
@@ -163,11 +176,11 @@ def timing_and_power(netlist_path, top, liberty, *, clock_mhz=100.0, activity=0.
     paths = {}
     for name, slack in re.findall(r"^PATH (\w+) (\S+)$", text, flags=re.M):
         paths[name] = None if slack == "none" else round(period - float(slack), 6)
-    if set(paths) != {"reg2reg", "in2reg"}:
+    if set(paths) != {"reg2reg", "in2reg", "in2out"}:
         raise ToolError(f"OpenSTA on {netlist_path.name}: no path report")
     longest = max((v for v in paths.values() if v is not None), default=None)
     if longest is None:
-        raise ToolError(f"OpenSTA on {netlist_path.name}: no register is reached")
+        raise ToolError(f"OpenSTA on {netlist_path.name}: no path from an input or register")
     return {"critical_path_ns": longest, "fmax_mhz": round(1000.0 / longest, 3),
             "paths_ns": paths, "clock_mhz": float(clock_mhz),
             "meets_clock": longest <= period, "power_mw": _parse_power(text),
