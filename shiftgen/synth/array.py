@@ -77,10 +77,11 @@ COLUMN_METHOD = ("hierarchical by column: the column module (its weight shift ch
                  "the column as a black box (read_verilog -lib, no -flatten: the input "
                  "register, the row-shared terms computed once per row, the valid chain, the "
                  "load path); every figure is top + C * column; the generic depth is the "
-                 "column's. For xilinx7 a column of more than one chain is mapped chain by "
+                 "column's. A column of more than one chain is mapped chain by "
                  "chain: each chain (the input cone of its last, keep-marked sum, up to "
                  "registers and ports) moved into a submodule (select, submod) and the column "
-                 "synthesized without -flatten, since ABC9's time grows about as the square "
+                 "synthesized without -flatten (generic: flattened after mapping, for its "
+                 "depth), since ABC's time grows about as the square "
                  "of the netlist; the chains' sums are kept wires, so little would cross "
                  "those boundaries in a whole-column run. A column that multiplies runs "
                  "the candidate (plain or booth) its PE won in the same build.")
@@ -260,14 +261,15 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
                  {"libs": (cell_v,), "flatten": False, "depth": False}) for t in targets]
     need_cell = not flatten or (booth is None and multiplies)
     if need_cell:
-        # xilinx7 maps a large unit part by part; generic keeps it whole for its depth.
+        # A large unit is mapped part by part (generic flattens it after mapping,
+        # for its depth).
         parts = flow.partition(spec.array)
         def tried(t):
             if not multiplies:
                 return (False,)
             return (bool(pe_booth[t]),) if pe_booth and t in pe_booth else (False, True)
         units = [(("cell", t, b), run_candidate, (cell_v, cell_name, t, b),
-                  {"partition": parts} if parts and t == "xilinx7" else {})
+                  {"partition": parts} if parts else {})
                  for t in targets for b in tried(t)]
     runs = tops + units if flow.unit == "cell" else units + tops
     results = _run_all(runs, jobs)

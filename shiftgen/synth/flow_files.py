@@ -107,7 +107,7 @@ def recipe_scripts(verilog_files, top, booth=False, targets=tuple(TARGETS), *, l
     flatten, depth : bool
         The recipe builders' options (False: keep the hierarchy; no ``ltp``).
     partition : list of list of str, optional
-        xilinx7 only: the parts mapped one by one
+        The parts mapped one by one
         (:func:`shiftgen.synth.recipes.partition_commands`).
 
     Returns
@@ -121,7 +121,7 @@ def recipe_scripts(verilog_files, top, booth=False, targets=tuple(TARGETS), *, l
     out = {}
     for target in targets:
         b = bool(booth.get(target, False)) if isinstance(booth, Mapping) else bool(booth)
-        parts = {"partition": partition} if partition and target == "xilinx7" else {}
+        parts = {"partition": partition} if partition else {}
         out[target] = [*reads, f"read_verilog {' '.join(files)}",
                        *TARGETS[target][0](top, b, **options, **parts),
                        "stat", f"tee -q -o stat_{top}_{target}.json stat -json"]

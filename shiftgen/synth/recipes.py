@@ -58,7 +58,14 @@ def _xilinx_script(top, booth, flatten=True, depth=True, partition=None):
             + " -nodsp -noiopad -noclkbuf"]
 
 
-def _generic_script(top, booth, flatten=True, depth=True):
+def _generic_script(top, booth, flatten=True, depth=True, partition=None):
+    # A partitioned module is mapped part by part, then flattened, so the
+    # logic depth is the whole module's.
+    if partition:
+        return [*partition_commands(top, partition),
+                f"synth -top {top}" + (" -booth" if booth else ""),
+                f"abc -g {GENERIC_GATES}", "flatten", f"hierarchy -top {top}",
+                "opt_clean -purge", *(["tee -q -o ltp.txt ltp -noff"] if depth else [])]
     return [f"synth -top {top}" + (" -flatten" if flatten else "") + (" -booth" if booth else ""),
             f"abc -g {GENERIC_GATES}", "opt_clean -purge",
             *(["tee -q -o ltp.txt ltp -noff"] if depth else [])]

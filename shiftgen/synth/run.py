@@ -28,8 +28,8 @@ def run_candidate(verilog_path, top, target, booth, *, libs=(), flatten=True, de
     them under ``blackboxes`` (module name -> instance count).
     With ``flatten=False`` the top keeps its hierarchy; ``depth=False`` skips
     ``ltp`` (generic target). With ``netlist=True`` the mapped netlist's
-    Verilog text is returned too, under the key ``"_netlist"``. ``partition``
-    (xilinx7 only): lists of wire names, each part mapped as a submodule of
+    Verilog text is returned too, under the key ``"_netlist"``. ``partition``:
+    lists of wire names, each part mapped as a submodule of
     its own (:func:`~shiftgen.synth.recipes.partition_commands`); the figures
     count the parts in.
     """
