@@ -47,7 +47,7 @@ from pathlib import Path
 from ..export.array import array_name
 from ..hdl.dataflows import dataflow
 from ..tools.yosys import find_yosys
-from .mutants import _Netlist, _mutate_mux, _mutate_shift, weight_sign_bit
+from .mutants import Netlist, mutate_mux, mutate_shift, weight_sign_bit
 
 __all__ = ["ARRAY_KINDS", "unit_instance", "make_array_mutant"]
 
@@ -157,11 +157,11 @@ def _mutate(net, kind, chain, row, cell_spec):
         return (f"the weight's sign bit inverted at {len(users)} input(s) of the "
                 f"product") if users else None
     if kind == "shift":
-        return _mutate_shift(net, cells)
+        return mutate_shift(net, cells)
     if kind == "mux":
         datapath = {n for n in cells if net.cells[n]["type"] == "$mux"
                     and net.cells[n]["connections"]["S"][0] not in control}
-        return _mutate_mux(net, datapath)
+        return mutate_mux(net, datapath)
     for name in sorted(cells):
         cell = net.cells[name]
         if cell["type"] in _SELECT_CELLS and len(cell["connections"]["Y"]) == 1:
@@ -227,7 +227,7 @@ def make_array_mutant(spec, verilog_path, out_dir, row, col, kind="sign"):
     yosys.run(f"read_verilog design.v\nhierarchy -top {unit}\nproc\nopt_clean\n"
               f"write_json unit.json", cwd=out_dir, name="array_mutant_read")
     doc = json.loads((out_dir / "unit.json").read_text())
-    net = _Netlist(doc, unit)
+    net = Netlist(doc, unit)
     chain = _weight_chain(net)
     local = row if flow.unit == "column" else 0
     expected = cfg.rows if flow.unit == "column" else 1

@@ -27,7 +27,8 @@ from amaranth.lib import data
 
 from ..tools.yosys import find_yosys
 
-__all__ = ["KINDS", "weight_sign_bit", "make_mutants"]
+__all__ = ["KINDS", "Netlist", "weight_sign_bit", "mutate_shift", "mutate_mux", "mutate_sign",
+           "make_mutants"]
 
 KINDS = ("shift", "mux", "sign")
 
@@ -44,7 +45,7 @@ def weight_sign_bit(spec):
     return spec.pe.weight_bits - 1  # a two's-complement code: its top bit
 
 
-class _Netlist:
+class Netlist:
     """One module of Yosys ``write_json`` output, with helpers to rewire it."""
 
     def __init__(self, doc, top):
@@ -108,7 +109,7 @@ class _Netlist:
         return users
 
 
-def _mutate_shift(net, cells=None):
+def mutate_shift(net, cells=None):
     """Mutate one shift among ``cells`` (names; default every cell of ``net``)."""
     names = sorted(net.cells if cells is None else cells)
     # A variable shifter: the amount's low bit inverted (amount +/- 1).
@@ -135,7 +136,7 @@ def _mutate_shift(net, cells=None):
     return None
 
 
-def _mutate_mux(net, cells=None):
+def mutate_mux(net, cells=None):
     """Swap one multiplexer's inputs among ``cells`` (names; default every cell)."""
     control = {b for p in ("en", "rst") for b in net.ports.get(p, [])}
     muxes = [n for n in sorted(net.cells if cells is None else cells)
@@ -150,7 +151,7 @@ def _mutate_mux(net, cells=None):
     return None
 
 
-def _mutate_sign(net, sign_bit):
+def mutate_sign(net, sign_bit):
     users = net.invert_at(net.ports["w"][sign_bit], "$mutant$sign")
     if not users:
         return None
@@ -195,13 +196,13 @@ def make_mutants(spec, verilog_path, out_dir, kinds=KINDS):
     original = (out_dir / "design.json").read_text()
     out = {}
     for kind in kinds:
-        net = _Netlist(json.loads(original), spec.name)
+        net = Netlist(json.loads(original), spec.name)
         if kind == "shift":
-            what = _mutate_shift(net)
+            what = mutate_shift(net)
         elif kind == "mux":
-            what = _mutate_mux(net)
+            what = mutate_mux(net)
         else:
-            what = _mutate_sign(net, weight_sign_bit(spec))
+            what = mutate_sign(net, weight_sign_bit(spec))
         if what is None:
             continue
         (out_dir / f"mutant_{kind}.json").write_text(json.dumps(net.doc))
