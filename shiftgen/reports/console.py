@@ -8,6 +8,7 @@ With ``quiet`` (``--json``) nothing goes to stderr.
 """
 
 import sys
+import threading
 
 __all__ = ["Progress", "print_table", "stage_printer"]
 
@@ -16,7 +17,15 @@ def stage_printer(quiet):
     """A ``progress(msg)`` callable for one build's stages: ``  .. msg`` on stderr."""
     if quiet:
         return None
-    return lambda msg: print(f"  .. {msg}", file=sys.stderr, flush=True)
+    lock = threading.Lock()
+
+    def say(msg):
+        # One write per line, under a lock: a build's array check and its
+        # synthesis report from two threads at once.
+        with lock:
+            sys.stderr.write(f"  .. {msg}\n")
+            sys.stderr.flush()
+    return say
 
 
 class Progress:
