@@ -28,7 +28,8 @@ from .verdict import Verdict
 from ..tools.yosys import find_yosys
 
 __all__ = ["Reference", "codebook_reference", "codebook_multiplier", "multiplier_bits",
-           "reference_verilog", "prove", "parse_counterexample", "format_counterexample"]
+           "reference_verilog", "run_sat", "prove", "parse_counterexample",
+           "format_counterexample"]
 
 # "$" cannot occur in a spec name (a plain Verilog identifier), so neither the
 # reference nor the miter can clash with the design's modules (a spec named
@@ -276,6 +277,22 @@ def format_counterexample(cex):
     return text
 
 
+def run_sat(script, work, name):
+    """Run a Yosys script that ends in ``sat -verify``; its log, also when the proof fails.
+
+    ``sat -verify`` makes Yosys exit with an error when it finds a
+    counterexample; that log is the result, any other error is raised.
+    """
+    try:
+        return find_yosys().run(script, cwd=work, name=name)
+    except ToolError:
+        log_path = Path(work) / f"{name}.log"
+        log = log_path.read_text() if log_path.exists() else ""
+        if "proof did fail" not in log:
+            raise
+        return log
+
+
 def prove(spec, verilog_path, top=None, max_steps=8, evidence_dir=None):
     """Prove the design in ``verilog_path`` equal to the codebook reference.
 
@@ -357,13 +374,7 @@ def prove(spec, verilog_path, top=None, max_steps=8, evidence_dir=None):
             f"sat -verify -tempinduct -prove-asserts{proves} -set-init-zero -maxsteps {max_steps} "
             f"-show-inputs -show-outputs{shows} -dump_vcd counterexample.vcd {MITER}",
         ])
-        try:
-            log = find_yosys().run(script, cwd=work, name="formal")
-        except ToolError:
-            log_path = work / "formal.log"
-            log = log_path.read_text() if log_path.exists() else ""
-            if "proof did fail" not in log:
-                raise
+        log = run_sat(script, work, "formal")
         if "Induction step proven: SUCCESS!" in log:
             result = Verdict.PROVED
         elif "model found for base case: FAIL!" in log:

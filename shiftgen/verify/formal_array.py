@@ -31,9 +31,8 @@ from pathlib import Path
 from ..codebook import signed_bits
 from ..hdl.array import psum_bits
 from ..hdl.dataflows import dataflow
-from ..errors import ToolError
 from .verdict import Verdict
-from ..tools.yosys import find_yosys
+from .formal import run_sat
 
 __all__ = ["MAX_CELLS", "array_reference_verilog", "latencies", "prove_array"]
 
@@ -259,14 +258,7 @@ def prove_array(spec, verilog_path, top=None, steps=None, evidence_dir=None):
             f"sat -verify -seq {steps} -prove-asserts -set-assumes -set-init-zero "
             f"-show-inputs {_HARNESS}",
         ])
-        log = ""
-        try:
-            log = find_yosys().run(script, cwd=work, name="formal_array")
-        except ToolError:
-            log_path = work / "formal_array.log"
-            log = log_path.read_text() if log_path.exists() else ""
-            if "proof did fail" not in log:
-                raise
+        log = run_sat(script, work, "formal_array")
         result = Verdict.PROVED if re.search(r"SAT proof finished - no model found: SUCCESS",
                                              log) else Verdict.FAILED
         if evidence_dir is not None:
