@@ -6,7 +6,8 @@ and neither file carries a date.
 
 - :func:`levels_plot`: a family's quantization levels over a weight histogram;
 - :func:`resources_plot`: LUT and FF per design, ours beside the paper's;
-- :func:`pareto_plot`: LUT against quantization SNR, the Pareto front marked.
+- :func:`pareto_plot`: LUT against quantization SNR, the Pareto front marked;
+- :func:`energy_pareto_plot`: energy per MAC against SNR, a panel per activity source.
 
 :func:`shiftgen.weights.seeded.quantize_for_snr` is the quantization the
 levels plot and the SNR axis share.
@@ -21,7 +22,7 @@ from ..files import write_bytes
 from ..weights.seeded import quantize_for_snr
 
 __all__ = ["levels", "levels_plot", "resources_plot", "pareto_plot", "pareto_front",
-           "family_style"]
+           "family_style", "energy_pareto_plot"]
 
 
 def family_style(name):
@@ -402,3 +403,98 @@ def _place_labels(fig, ax, pts, front, legend):
             continue
         taken.append(best[2])
 
+
+
+def energy_pareto_plot(panels, path_stem, *, title=None, ylabel="quantization SNR (dB)"):
+    """Energy per MAC against SNR, one panel per activity source, each with its Pareto front.
+
+    Parameters
+    ----------
+    panels : list of dict
+        ``{"title", "xlabel", "points", "left_out"}`` each, side by side and
+        sharing the SNR axis. ``points``: ``{"label", "family", "bits",
+        "energy", "snr_db"}`` each (fewer pJ and more SNR are better);
+        ``left_out``: ``(label, reason)`` of each point without a figure,
+        listed under the panel so that a missing figure is never silent.
+    path_stem : str or os.PathLike
+    title : str, optional
+    ylabel : str
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+    """
+    import textwrap
+
+    import matplotlib
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+    plt = _pyplot()
+    # _place_labels and pareto_front read the cost under "lut"; here it is the energy.
+    plotted = [[{**p, "lut": p["energy"]} for p in panel["points"]
+                if p.get("energy") is not None and p.get("snr_db") is not None
+                and math.isfinite(p["snr_db"])] for panel in panels]
+    snrs = [p["snr_db"] for pts in plotted for p in pts]
+    with matplotlib.rc_context(_rc()):
+        fig, axes = plt.subplots(1, len(panels), figsize=(7.4 * len(panels), 6.2),
+                                 sharey=True, squeeze=False)
+        placed = []
+        for ax, panel, pts in zip(axes[0], panels, plotted):
+            front = pareto_front(pts)
+            if front:
+                ax.step([pts[i]["lut"] for i in front], [pts[i]["snr_db"] for i in front],
+                        where="post", color="#999999", linewidth=1.0, linestyle="--",
+                        zorder=1, label="Pareto front")
+            for fam in dict.fromkeys(p["family"] for p in pts):
+                marker, colour = family_style(fam)
+                idx = [i for i, p in enumerate(pts) if p["family"] == fam]
+                ax.scatter([pts[i]["lut"] for i in idx], [pts[i]["snr_db"] for i in idx],
+                           marker=marker, s=34, color=colour, zorder=3, label=fam,
+                           linewidths=0)
+                on = [i for i in idx if i in front]
+                if on:
+                    ax.scatter([pts[i]["lut"] for i in on], [pts[i]["snr_db"] for i in on],
+                               marker="o", s=150, facecolors="none", edgecolors=colour,
+                               linewidths=1.2, zorder=2)
+            xs = [p["lut"] for p in pts]
+            if xs and min(xs) > 0 and _spread(xs) > 8:
+                ax.set_xscale("log")
+                ax.xaxis.set_major_locator(FixedLocator(_nice_ticks(min(xs), max(xs) * 1.6)))
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:g}"))
+                ax.xaxis.set_minor_formatter(NullFormatter())
+                ax.set_xlim(min(xs) / 1.15, max(xs) * 1.6)
+            elif xs:
+                # Energies may be well below 1 pJ in a fine library: margins scale with them.
+                lo, hi = min(xs), max(xs)
+                span = (hi - lo) or abs(hi) * 0.2 or 1.0
+                ax.set_xlim(max(0.0, lo - 0.08 * span), hi + 0.3 * span)
+            else:
+                ax.text(0.5, 0.5, "no figures", transform=ax.transAxes, ha="center",
+                        va="center", color="#555555")
+            ax.set_xlabel(panel["xlabel"])
+            ax.set_title("\n".join(textwrap.wrap(panel["title"], 78)), loc="left", fontsize=8.5)
+            ax.grid(True, which="major", color="#EEEEEE", linewidth=0.6)
+            ax.set_axisbelow(True)
+            legend = (ax.legend(loc="lower right", fontsize=8, frameon=False,
+                                title="family (ringed: on the front)", title_fontsize=7.5)
+                      if pts else None)
+            left_out = list(panel.get("left_out") or ())
+            if left_out:
+                shown = [f"not plotted: {label}: {textwrap.shorten(reason, 132)}"
+                         for label, reason in left_out[:5]]
+                if len(left_out) > 5:
+                    shown.append(f"and {len(left_out) - 5} more (sweep.md gives each reason)")
+                # Below the axis label, whatever its height: x from the axes, y from the label.
+                ax.annotate("\n".join(shown), (0, 0), xycoords=("axes fraction", ax.xaxis.label),
+                            xytext=(0, -6), textcoords="offset points", va="top", ha="left",
+                            fontsize=6.8, color="#8B0000", annotation_clip=False)
+            placed.append((ax, pts, front, legend))
+        axes[0, 0].set_ylabel(ylabel)
+        if snrs:
+            pad = 0.06 * (max(snrs) - min(snrs) + 1)
+            axes[0, 0].set_ylim(min(snrs) - pad, max(snrs) + 2 * pad)
+        if title:
+            fig.suptitle(title, x=0.01, ha="left", fontsize=10.5)
+        fig.tight_layout()
+        for ax, pts, front, legend in placed:
+            _place_labels(fig, ax, pts, front, legend)
+        return _save(fig, path_stem)

@@ -1,6 +1,7 @@
 """``shiftgen sweep``: grid expansion, grid errors, the cache, and local and Dask backends."""
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 
 from shiftgen.flows import sweep
 from shiftgen.cli import main
-from shiftgen.errors import SpecError, ToolError
+from shiftgen.errors import InputError, SpecError, ToolError
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "sweeps" / "families_40.yaml"
@@ -127,19 +128,60 @@ def test_sq_without_points_is_fitted_by_the_task(tmp_path):
     assert "points" not in grid.points[0].text
 
 
+MEASURES = {"format": sweep.task.RESULT_FORMAT, "clock_mhz": 100.0,
+            "liberty": {"name": "osu018_stdcells.lib", "sha256": "0" * 64},
+            "sta": "OpenSTA 2.0.17", "nextpnr": "nextpnr-0.11.1"}
+
+
 def test_keys(tmp_path):
     grid = sweep.parse_grid(SMALL, path=tmp_path / "small.yaml")
     p, q = grid.points[:2]
     w = grid.weights
-    key = sweep.point_key(p, w, "Yosys 0.70")
-    assert len(key) == 64 and key == sweep.point_key(p, dict(w), "Yosys 0.70")
-    assert key != sweep.point_key(q, w, "Yosys 0.70")
-    assert key != sweep.point_key(p, w, "Yosys 0.71")
-    assert key != sweep.point_key(p, {**w, "seed": 4}, "Yosys 0.70")
+    key = sweep.point_key(p, w, "Yosys 0.70", MEASURES)
+    assert len(key) == 64 and key == sweep.point_key(p, dict(w), "Yosys 0.70", dict(MEASURES))
+    assert key != sweep.point_key(q, w, "Yosys 0.70", MEASURES)
+    assert key != sweep.point_key(p, w, "Yosys 0.71", MEASURES)
+    assert key != sweep.point_key(p, {**w, "seed": 4}, "Yosys 0.70", MEASURES)
+    # Whatever the energy and fmax figures depend on is in the key: the result's
+    # format, the clock, the liberty, and OpenSTA and nextpnr (installed or not).
+    for field, value in (("format", MEASURES["format"] - 1), ("clock_mhz", 250.0),
+                         ("liberty", {**MEASURES["liberty"], "sha256": "1" * 64}),
+                         ("sta", None), ("nextpnr", None)):
+        assert key != sweep.point_key(p, w, "Yosys 0.70", {**MEASURES, field: value}), field
     # A default written out or left out is the same design.
     same = sweep.parse_grid(SMALL.replace("params: {i: 0}", "params: {i: 0, zero: false}"),
                             path=tmp_path / "small.yaml")
-    assert sweep.point_key(same.points[0], w, "Yosys 0.70") == key
+    assert sweep.point_key(same.points[0], w, "Yosys 0.70", MEASURES) == key
+
+
+def test_keys_of_results_without_energy_are_not_this_sweeps(tmp_path):
+    """An entry keyed before the energy figures existed is never looked up."""
+    from shiftgen import __version__
+    from shiftgen.cache import content_key
+    grid = sweep.parse_grid(SMALL, path=tmp_path / "small.yaml")
+    p, w = grid.points[0], grid.weights
+    before = content_key({"spec": p.canonical, "weights": w, "shiftgen": __version__,
+                          "yosys": "Yosys 0.70"})
+    assert sweep.point_key(p, w, "Yosys 0.70", MEASURES) != before
+
+
+def test_measurement_settings_name_the_tools_found():
+    from shiftgen.synth.ecp5 import find_nextpnr
+    from shiftgen.synth.liberty import find_liberty
+    from shiftgen.synth.sta import find_sta
+    got = sweep.task.measurement_settings(125)
+    assert got["format"] == sweep.task.RESULT_FORMAT and got["clock_mhz"] == 125.0
+    assert (got["sta"] is None) == (find_sta() is None)
+    assert (got["nextpnr"] is None) == (find_nextpnr() is None)
+    lib = find_liberty()
+    assert (got["liberty"] is None) == (lib is None)
+    if lib is not None:
+        import hashlib
+        assert got["liberty"] == {"name": lib.name,
+                                  "sha256": hashlib.sha256(lib.read_bytes()).hexdigest()}
+    if find_nextpnr() is not None:
+        assert got["nextpnr"].startswith("nextpnr-")
+    assert sweep.task.measurement_settings(125) == got
 
 
 def test_shipped_grid():
@@ -262,9 +304,20 @@ def test_bad_jobs(tmp_path, capsys):
 # The cache, with a stand-in task (jobs=1 runs the points in this process)
 
 
+#: The reasons the stand-in task gives for a missing figure.
+NO_STA = "timing and power: OpenSTA (sta) not installed; apt-get install opensta"
+NO_SIM = "simulated activity: the gate-level run could not be made"
+
+
 @pytest.fixture
 def fake_task(monkeypatch):
-    """Replace ``run_point`` by a quick stand-in; returns the names it was called with."""
+    """Replace ``run_point`` by a quick stand-in; returns the names it was called with.
+
+    Its figures follow the weight bits and the family; ``fake.no_asic`` and
+    ``fake.no_simulated`` name points whose ASIC figures (all, or the
+    simulated energy) it leaves out with a reason, ``fake.measures`` is what
+    it says it measured with.
+    """
     import yaml
 
     from shiftgen.tools.yosys import find_yosys
@@ -272,21 +325,53 @@ def fake_task(monkeypatch):
     calls = []
     failing = set()
 
-    def fake(spec_text, weights_cfg, work_root, fitted=(), *, progress=None):
+    def fake(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, *, progress=None):
         doc = yaml.safe_load(spec_text)
         calls.append(doc["name"])
         if doc["name"] in failing:
             raise ToolError("yosys failed: ERROR: boom")
         bits = doc["pe"]["weight_bits"]
+        # jlq costs more energy per bit than pot, so the fronts differ from the LUT front.
+        energy = (3.0 if doc["family"] == "jlq" else 2.0) * bits
+        figures = {"energy_pj_vectorless": energy, "energy_pj_simulated": 0.75 * energy,
+                   "asic_fmax_mhz": 400.0 / bits, "ecp5_fmax_mhz": 200.0 / bits}
+        missing = {}
+        asic = {"liberty": "osu018_stdcells.lib", "clock_mhz": clock_mhz,
+                "conditions": "pre-layout, typical corner, no wire load, ideal clock",
+                "activity": {"vectorless": "every net toggles 0.5 times per clock period",
+                             "simulated": "Icarus on the PE's random stream"},
+                "sta": "OpenSTA 2.0.17", "reason": None}
+        if doc["name"] in fake.no_asic:
+            figures.update(energy_pj_vectorless=None, energy_pj_simulated=None,
+                           asic_fmax_mhz=None)
+            missing.update(dict.fromkeys(("energy_pj_vectorless", "energy_pj_simulated",
+                                          "asic_fmax_mhz"), NO_STA))
+            asic.update(reason=NO_STA, activity=None, sta=None)
+        elif doc["name"] in fake.no_simulated:
+            figures["energy_pj_simulated"] = None
+            missing["energy_pj_simulated"] = NO_SIM
         return {"result": {"family": doc["family"], "weight_bits": bits, "act_bits": 4,
                            "acc_bits": 12, "product_bits": 4 + bits, "F": 0, "params": {},
                            "lut": 10 * bits, "ff": 12, "carry4": 3, "gates": 50 * bits,
-                           "depth": 20, "snr_db": 6.0 * bits, "scale": 1.0,
+                           "depth": 20, **figures, "missing": missing, "asic": asic,
+                           "ecp5": {"device": "LFE5U-25F-CABGA256", "seeds": {"1": 1.0},
+                                    "wrapper": "every input registered"},
+                           "snr_db": 6.0 * bits, "scale": 1.0,
                            "scale_rule": "fake", "fit": None, "yosys": version},
-                "timing": {"total": 0.01}}
+                "timing": {"total": 0.01}, "measures": fake.measures(clock_mhz)}
+
+    real = sweep.task.measurement_settings
+    settings = {}
+
+    def measures(clock_mhz):
+        if clock_mhz not in settings:
+            settings[clock_mhz] = real(clock_mhz)
+        return settings[clock_mhz]
 
     monkeypatch.setattr(sweep.task, "run_point", fake)
-    fake.calls, fake.failing = calls, failing
+    monkeypatch.setattr(sweep.task, "measurement_settings", measures)
+    fake.calls, fake.failing, fake.no_asic, fake.no_simulated = calls, failing, set(), set()
+    fake.measures = measures
     return fake
 
 
@@ -297,7 +382,8 @@ def test_rerun_computes_nothing_new(tmp_path, fake_task):
     assert sorted(fake_task.calls) == ["jlq_s1", "jlq_s2", "pot_w2", "pot_w3"]
     assert first["run"]["computed"] == 4 and first["run"]["cached"] == 0
     assert len(list((out / "cache").glob("*.json"))) == 4
-    for name in ("sweep.json", "sweep.csv", "sweep.md", "pareto.png", "pareto.svg"):
+    for name in ("sweep.json", "sweep.csv", "sweep.md", "pareto.png", "pareto.svg",
+                 "pareto_energy.png", "pareto_energy.svg"):
         assert (out / name).stat().st_size > 0
     assert not (out / ".work").exists()
 
@@ -332,6 +418,109 @@ def test_outputs_sorted_with_pareto(tmp_path, fake_task):
     # Fake figures: LUT and SNR both grow with the bits, so every point is on the front.
     assert all(p["pareto"] for p in doc["points"])
     assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _front_by_hand(rows, cost):
+    """The cost/SNR Pareto front, by definition: no other point as cheap and as good, one better."""
+    ok = [r for r in rows if r[cost] is not None and r["snr_db"] is not None]
+    return {r["name"] for r in ok
+            if not any(q[cost] <= r[cost] and q["snr_db"] >= r["snr_db"]
+                       and (q[cost] < r[cost] or q["snr_db"] > r["snr_db"]) for q in ok)}
+
+
+def test_energy_and_fmax_with_fronts_and_reasons(tmp_path, fake_task):
+    fake_task.no_asic.add("jlq_s1")
+    fake_task.no_simulated.add("pot_w3")
+    out = tmp_path / "out"
+    doc = sweep.run_sweep(sweep.load_grid(_grid(TINY, tmp_path)), out, jobs=1)
+    rows = {r["name"]: r for r in doc["points"]}
+    # The task's figures reach the rows; a missing one is None with its reason, never 0.
+    assert rows["pot_w2"]["energy_pj_vectorless"] == 4.0
+    assert rows["pot_w2"]["asic_fmax_mhz"] == 200.0 and rows["pot_w2"]["ecp5_fmax_mhz"] == 100.0
+    assert rows["pot_w3"]["energy_pj_simulated"] is None
+    assert rows["pot_w3"]["missing"] == {"energy_pj_simulated": NO_SIM}
+    assert rows["jlq_s1"]["energy_pj_vectorless"] is None
+    assert rows["jlq_s1"]["missing"]["asic_fmax_mhz"] == NO_STA
+    assert rows["jlq_s1"]["ecp5_fmax_mhz"] is not None
+    for source in ("vectorless", "simulated"):
+        field = f"energy_pj_{source}"
+        on = {r["name"] for r in doc["points"] if r[f"pareto_energy_{source}"]}
+        assert on == _front_by_hand(doc["points"], field), source
+    # Fake figures: jlq_s2 has pot_w3's SNR at more energy, so it is off the
+    # energy front; the vectorless front lacks jlq_s1, which has no figure.
+    assert not rows["jlq_s2"]["pareto_energy_vectorless"]
+    assert not rows["jlq_s1"]["pareto_energy_vectorless"]
+    assert doc["asic"]["clock_mhz"] == 100.0
+    assert doc["tools"]["sta"] == sweep.task.measurement_settings(100.0)["sta"]
+
+    md = (out / "sweep.md").read_text()
+    assert "| pJ/MAC vectorless | pJ/MAC simulated | ASIC fmax MHz | ECP5 fmax MHz |" in md
+    notes = [line for line in md.splitlines() if line.startswith("- [")]
+    assert notes == [f"- [1] pot_w3: {NO_SIM}", f"- [2] jlq_s1: {NO_STA}"]  # in row order
+    pot_w3 = next(line for line in md.splitlines() if line.startswith("| pot_w3 |"))
+    assert "| — [1] |" in pot_w3 and "| 6 |" in pot_w3  # vectorless 6 pJ, simulated missing
+    assert "every net toggles 0.5 times per clock period" in md and "at 100 MHz" in md
+
+    import csv
+    table = list(csv.DictReader((out / "sweep.csv").read_text().splitlines()))
+    by_name = {r["name"]: r for r in table}
+    assert by_name["pot_w3"]["energy_pj_simulated"] == ""
+    assert json.loads(by_name["pot_w3"]["missing"]) == {"energy_pj_simulated": NO_SIM}
+    assert float(by_name["pot_w2"]["energy_pj_simulated"]) == rows["pot_w2"]["energy_pj_simulated"]
+    assert by_name["jlq_s2"]["pareto_energy_vectorless"] == "false"
+
+    from rich.console import Console
+    from shiftgen.reports.sweep import energy_panels, terminal_table
+    import io
+    console = Console(width=250, record=True, file=io.StringIO())
+    console.print(terminal_table(doc).rich())
+    text = console.export_text()
+    assert "— [n]: no figure, because:" in text
+    assert f"[1] pot_w3: {NO_SIM}" in text and f"[2] jlq_s1: {NO_STA}" in text
+    panels = energy_panels(doc)
+    assert [p["left_out"] for p in panels] == [[("jlq_s1", NO_STA)],
+                                               [("pot_w3", NO_SIM), ("jlq_s1", NO_STA)]]
+    assert "osu018_stdcells.lib" in panels[0]["xlabel"] and "100 MHz" in panels[0]["xlabel"]
+    assert panels[1]["title"].startswith("simulated activity: Icarus")
+    for name in ("pareto_energy.png", "pareto_energy.svg"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_cached_entry_without_the_energy_fields_is_computed_again(tmp_path, fake_task):
+    path = _grid(TINY, tmp_path)
+    out = tmp_path / "out"
+    sweep.run_sweep(sweep.load_grid(path), out, jobs=1)
+    # An entry that has its key but lacks a field of this shiftgen's results.
+    entry = next((out / "cache").glob("*.json"))
+    doc = json.loads(entry.read_text())
+    del doc["result"]["energy_pj_simulated"]
+    entry.write_text(json.dumps(doc))
+    fake_task.calls.clear()
+    again = sweep.run_sweep(sweep.load_grid(path), out, jobs=1)
+    assert fake_task.calls == [doc["spec"]["name"]] and again["run"]["computed"] == 1
+    assert "energy_pj_simulated" in json.loads(entry.read_text())["result"]
+
+
+def test_worker_measuring_otherwise_is_refused(tmp_path, fake_task):
+    measures = fake_task.measures
+    fake_task.measures = lambda clock: {**measures(clock), "sta": "OpenSTA 9.9"}
+    with pytest.raises(ToolError, match="the worker measured with sta 'OpenSTA 9.9'"):
+        sweep.run_sweep(sweep.load_grid(_grid(TINY, tmp_path)), tmp_path / "out", jobs=1)
+
+
+def test_clock_reaches_the_task_and_the_key(tmp_path, fake_task):
+    path = _grid(TINY, tmp_path)
+    out = tmp_path / "out"
+    first = sweep.run_sweep(sweep.load_grid(path), out, jobs=1)
+    fake_task.calls.clear()
+    fast = sweep.run_sweep(sweep.load_grid(path), out, jobs=1, clock_mhz=250)
+    assert len(fake_task.calls) == 4 and fast["asic"]["clock_mhz"] == 250.0
+    assert all(r["asic"]["clock_mhz"] == 250 for r in fast["points"])
+    assert {r["key"] for r in fast["points"]}.isdisjoint(r["key"] for r in first["points"])
+    for bad in (0, -100.0, float("nan"), "100", True):
+        with pytest.raises(InputError, match=f"clock_mhz must be a positive number of MHz, "
+                                             f"not {re.escape(repr(bad))}"):
+            sweep.run_sweep(sweep.load_grid(path), out, jobs=1, clock_mhz=bad)
 
 
 def test_failed_point_is_one_line_and_the_rest_is_cached(tmp_path, fake_task, capsys):
@@ -400,6 +589,27 @@ def test_local_and_dask_give_identical_results(tmp_path):
     assert rows["pot_w3"]["check"]["result"] == "pass"
     assert rows["pot_w3"]["lut"] > 0 and rows["pot_w3"]["snr_db"] > rows["pot_w2"]["snr_db"]
     assert rows["jlq_s1"]["scale_rule"].startswith("least-squares alpha")
+    from shiftgen.synth.ecp5 import find_nextpnr
+    from shiftgen.synth.sta import find_sta
+    for r in local["points"]:
+        if find_sta() is None:
+            assert r["energy_pj_vectorless"] is None and r["asic_fmax_mhz"] is None
+            assert "sta" in r["missing"]["energy_pj_vectorless"]
+        else:
+            asic = r["asic"]
+            for source in ("vectorless", "simulated"):
+                # One MAC per clock: pJ per MAC = mW / MHz * 1000.
+                total = asic["power_mw"][source]["total"]
+                assert r[f"energy_pj_{source}"] == pytest.approx(
+                    total / asic["clock_mhz"] * 1e3, rel=1e-5, abs=1e-6), (r["name"], source)
+            assert r["asic_fmax_mhz"] == pytest.approx(1000 / asic["critical_path_ns"],
+                                                       rel=1e-3)
+            assert asic["sta"].startswith("OpenSTA") and asic["clock_mhz"] == 100.0
+        if find_nextpnr() is not None:
+            assert r["ecp5_fmax_mhz"] >= r["ecp5"]["fmax_min_mhz"] > 0
+        if find_sta() is not None and find_nextpnr() is not None:
+            assert r["missing"] == {}, r["name"]
+    assert (tmp_path / "local" / "pareto_energy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     again = sweep.run_sweep(sweep.load_grid(tmp_path / "grid.yaml"), tmp_path / "dask")
     assert again["run"]["computed"] == 0
     assert sweep.comparable(again) == sweep.comparable(dask)

@@ -1,11 +1,12 @@
 """``shiftgen sweep GRID.yaml``: build and synthesize a grid of specs, in parallel, with a cache.
 
 A grid file expands into PE specs (families x widths x parameters). Each
-point is built (:func:`shiftgen.flows.build.build`: export, Amaranth-simulator
-check, Yosys ``xilinx7`` and ``generic`` synthesis) and its family quantizer
-is scored on seeded weights. Points run in a local process pool, or on a Dask
-distributed cluster (``--scheduler ADDRESS``); both run the one task
-function :func:`run_point`, so they give the same results.
+point is built (:func:`shiftgen.flows.build.build`: export,
+Amaranth-simulator check, Yosys ``xilinx7`` and ``generic`` synthesis, ASIC
+timing and power, ECP5 place and route) and its family quantizer is scored on
+seeded weights. Points run in a local process pool, or on a Dask distributed
+cluster (``--scheduler ADDRESS``); both run the one task function
+:func:`run_point`, so they give the same results.
 
 Grid file format
 ----------------
@@ -67,7 +68,15 @@ Per point: Yosys ``xilinx7`` LUT, FF, CARRY4 (and LUT1..6, MUXF7/8), the
 width, the Amaranth-simulator check, and the SNR in dB of the family's
 quantizer on the grid's weights at the scale
 :meth:`Family.quantize_for_snr <shiftgen.families.base.Family.quantize_for_snr>`
-chooses for them (each family's rule, which the table names). A point that fails (a tool error, a
+chooses for them (each family's rule, which the table names). From the
+build's ``targets.asic`` (:func:`shiftgen.synth.asic.asic_target`): the
+energy per MAC in pJ at vectorless and at simulated activity
+(``energy_pj_vectorless``, ``energy_pj_simulated``) and the OpenSTA fmax
+(``asic_fmax_mhz``); from ``targets.ecp5``: the post-route fmax
+(``ecp5_fmax_mhz``); ``asic`` and ``ecp5`` keep the rest (power, clock,
+liberty, activity, conditions). A figure the build could not make (no
+``sta``, a clock the PE cannot meet, no nextpnr) is ``None`` and
+``missing`` gives its reason, which every table shows. A point that fails (a tool error, a
 mismatch) makes the sweep exit 1 after the other points finished; they stay
 cached, and the outputs are not written.
 
@@ -76,17 +85,25 @@ Cache and outputs
 
 A point's key is the SHA-256 of its canonical spec (name, family, and every
 ``pe`` and ``params`` field with its default filled in; JSON with sorted
-keys), the weights settings, the shiftgen version and the Yosys version. Its
-result is kept in ``<out>/cache/<key>.json``, so a re-run computes only new
-points (and a renamed entry is new). The task builds in a temporary
-directory under ``<out>/.work`` (a Dask worker that cannot make that path
-uses ``.shiftgen-sweep-work`` in its own current directory).
+keys), the weights settings, the shiftgen version, the Yosys version and what
+the ASIC and ECP5 figures depend on
+(:func:`~shiftgen.flows.sweep.task.measurement_settings`: the result format
+:data:`~shiftgen.flows.sweep.task.RESULT_FORMAT`, the clock, the liberty's
+SHA-256, the OpenSTA and nextpnr versions or their absence). Its result is
+kept in ``<out>/cache/<key>.json``, so a re-run computes only new points (and
+a renamed entry is new); an entry lacking a field of the current result is
+computed again. A worker whose tools differ from this machine's is refused,
+since its result would sit under the wrong key. The task builds in a
+temporary directory under ``<out>/.work`` (a Dask worker that cannot make
+that path uses ``.shiftgen-sweep-work`` in its own current directory).
 ``<out>`` (default ``build/sweep/<name>``) also gets ``sweep.json``,
-``sweep.csv``, ``sweep.md`` and ``pareto.png``/``pareto.svg``, each written
-beside its place and renamed into it. ``sweep.json`` keeps what depends on
-the run (backend, counts, wall time) under ``run`` and the per-point stage
-times under ``timings``; the rest (:func:`comparable`) is the same for the
-same grid whatever the backend.
+``sweep.csv``, ``sweep.md``, ``pareto.png``/``pareto.svg`` (LUT against SNR)
+and ``pareto_energy.png``/``pareto_energy.svg`` (energy per MAC against SNR,
+a panel per activity source, each front ringed and the points without a
+figure listed), each written beside its place and renamed into it.
+``sweep.json`` keeps what depends on the run (backend, counts, wall time)
+under ``run`` and the per-point stage times under ``timings``; the rest
+(:func:`comparable`) is the same for the same grid whatever the backend.
 
 The package: :mod:`~shiftgen.flows.sweep.grid` (grid files into points),
 :mod:`~shiftgen.flows.sweep.task` (one point, on any worker) and

@@ -314,7 +314,13 @@ def parse_grid(text, *, path):
                 skipped=tuple(skipped))
 
 
-def point_key(point, weights, yosys_version):
-    """The cache key of ``point``: SHA-256 of its canonical spec, the weights and the versions."""
+def point_key(point, weights, yosys_version, measures):
+    """The cache key of ``point``: SHA-256 of its canonical spec, the weights and the versions.
+
+    ``measures``: :func:`~shiftgen.flows.sweep.task.measurement_settings`, what
+    the ASIC and ECP5 figures depend on (the result format, clock, liberty,
+    OpenSTA and nextpnr), so an entry from before a change of any of them is
+    not read back.
+    """
     return content_key({"spec": point.canonical, "weights": weights, "shiftgen": __version__,
-                        "yosys": yosys_version})
+                        "yosys": yosys_version, "measures": measures})

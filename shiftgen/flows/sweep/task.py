@@ -1,6 +1,8 @@
 """One sweep point, built and scored on whatever worker runs it (a local process or Dask)."""
 
+import hashlib
 import math
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -14,16 +16,113 @@ from ...weights.seeded import quantize_for_snr, seeded_weights
 from ..build import build
 from .grid import dump
 
-__all__ = ["XILINX_FIGURES", "make_weights", "run_point"]
+__all__ = ["XILINX_FIGURES", "ENERGY_FIGURES", "SPEED_FIGURES", "RESULT_FORMAT",
+           "make_weights", "measurement_settings", "run_point"]
 
 XILINX_FIGURES = ("LUT", "FF", "CARRY4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6",
                   "MUXF7", "MUXF8")
+
+#: Result field of each activity source's energy per MAC (pJ, ``targets.asic``).
+ENERGY_FIGURES = {"vectorless": "energy_pj_vectorless", "simulated": "energy_pj_simulated"}
+#: Result fields of the ASIC (OpenSTA) and ECP5 (nextpnr, post-route) fmax in MHz.
+SPEED_FIGURES = ("asic_fmax_mhz", "ecp5_fmax_mhz")
+
+#: The shape of :func:`run_point`'s result. It is part of every cache key
+#: (:func:`~shiftgen.flows.sweep.grid.point_key`): bump it when a field is added,
+#: removed or changes meaning, so that entries an earlier shiftgen wrote are
+#: computed again instead of being read without the field. 2: the energy and
+#: fmax figures (``ENERGY_FIGURES``, ``SPEED_FIGURES``, ``asic``, ``ecp5``, ``missing``).
+RESULT_FORMAT = 2
 
 
 def make_weights(weights_cfg):
     """The seeded weights of a grid's ``weights`` settings."""
     return seeded_weights(weights_cfg["count"], weights_cfg["seed"],
                           weights_cfg["distribution"])
+
+
+def _version_line(args):
+    from ...tools.process import run
+    done = run(args, timeout=120)
+    text = (done.stdout + done.stderr).strip()
+    m = re.search(r"\(Version ([^)]+)\)", text)  # nextpnr: '... (Version nextpnr-0.11.1)'
+    return m.group(1) if m else (text.splitlines() or [""])[0]
+
+
+def measurement_settings(clock_mhz):
+    """What a point's ASIC and ECP5 figures depend on besides its spec, for its cache key.
+
+    Parameters
+    ----------
+    clock_mhz : float
+        The clock of the power figures.
+
+    Returns
+    -------
+    dict
+        ``format`` (:data:`RESULT_FORMAT`), ``clock_mhz``, ``liberty`` (the
+        name and SHA-256 of the liberty :func:`~shiftgen.synth.liberty.find_liberty`
+        finds, or ``None``), ``sta`` (OpenSTA's version, or ``None`` when it is
+        not installed) and ``nextpnr`` (likewise). A tool installed later
+        changes the key, so the points that lacked its figures run again.
+    """
+    from ...synth.ecp5 import find_nextpnr
+    from ...synth.liberty import find_liberty
+    from ...synth.sta import sta_version
+    lib = find_liberty()
+    nextpnr = find_nextpnr()
+    return {"format": RESULT_FORMAT, "clock_mhz": float(clock_mhz),
+            "liberty": None if lib is None else
+            {"name": lib.name, "sha256": hashlib.sha256(lib.read_bytes()).hexdigest()},
+            "sta": sta_version(),
+            "nextpnr": None if nextpnr is None else _version_line([nextpnr, "--version"])}
+
+
+def _asic_summary(asic):
+    """The sweep's part of ``targets.asic``, its flat figures, and why any is missing."""
+    asic = asic or {"reason": "the build's report has no targets.asic"}
+    energy = asic.get("energy_pj_per_mac") or {}
+    activity = asic.get("activity") or {}
+    reason = asic.get("reason") or "no figure in targets.asic"
+    figures, missing = {}, {}
+    for source, field in ENERGY_FIGURES.items():
+        figures[field] = energy.get(source)
+        if figures[field] is None:
+            # A simulated figure that could not be made says why where its activity goes.
+            missing[field] = (activity.get(source) if source in energy and activity.get(source)
+                              else reason)
+    figures["asic_fmax_mhz"] = asic.get("fmax_mhz")
+    if figures["asic_fmax_mhz"] is None:
+        missing["asic_fmax_mhz"] = reason
+    power = asic.get("power_mw") or {}
+    summary = {
+        "liberty": asic.get("liberty"), "clock_mhz": asic.get("clock_mhz"),
+        "area_um2": asic.get("area_um2"), "critical_path_ns": asic.get("critical_path_ns"),
+        "fmax_mhz": asic.get("fmax_mhz"), "meets_clock": asic.get("meets_clock"),
+        "power_mw": {k: power.get(k) for k in ENERGY_FIGURES} if power else None,
+        "energy_pj_per_mac": {k: energy.get(k) for k in ENERGY_FIGURES} if energy else None,
+        # The simulated activity's mean differs per point; the method is the text before it.
+        "activity": {k: v.split("; mean ")[0] for k, v in activity.items()} or None,
+        "mean_activity": _mean_activity(activity.get("simulated")),
+        "conditions": asic.get("conditions"),
+        "sta": (asic.get("tools") or {}).get("sta"),
+        "reason": asic.get("reason")}
+    return summary, figures, missing
+
+
+def _mean_activity(text):
+    m = re.search(r"; mean ([0-9.eE+-]+) toggles", text or "")
+    return float(m.group(1)) if m else None
+
+
+def _ecp5_summary(ecp5):
+    """The sweep's part of ``targets.ecp5``, its fmax, and why it is missing."""
+    ecp5 = ecp5 or {"reason": "the build's report has no targets.ecp5"}
+    summary = {k: ecp5.get(k) for k in ("device", "fmax_mhz", "fmax_min_mhz", "seeds", "cells",
+                                        "wrapper", "conditions", "reason")}
+    missing = ({} if ecp5.get("fmax_mhz") is not None else
+               {"ecp5_fmax_mhz": ecp5.get("reason") or "no figure in targets.ecp5"})
+    return summary, {"ecp5_fmax_mhz": ecp5.get("fmax_mhz")}, missing
 
 
 def _work_dir(work_root):
@@ -44,7 +143,7 @@ def _params(spec):
     return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
-def run_point(spec_text, weights_cfg, work_root, fitted=(), *, progress=None):
+def run_point(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, *, progress=None):
     """Build, synthesize and score one point: the job every backend runs.
 
     Parameters
@@ -60,15 +159,25 @@ def run_point(spec_text, weights_cfg, work_root, fitted=(), *, progress=None):
     fitted : tuple of str
         The ``params`` fields to fit to the weights first
         (:meth:`~shiftgen.families.base.Family.sweep_fitted`).
+    clock_mhz : float, optional
+        The clock of the ASIC power figures (default
+        :data:`shiftgen.synth.asic.DEFAULT_CLOCK_MHZ`).
     progress : callable, optional
         Told each stage of the build.
 
     Returns
     -------
     dict
-        ``{"result": {...}, "timing": {...}}``, JSON-ready: ``result`` depends
+        ``{"result": {...}, "timing": {...}, "measures": {...}}``, JSON-ready
+        (``measures``: :func:`measurement_settings` on this worker): ``result`` depends
         only on the arguments and the tool versions, ``timing`` holds the
-        stage times in seconds.
+        stage times in seconds. Beside the Xilinx and generic figures,
+        ``result`` has the energy per MAC of each activity source
+        (:data:`ENERGY_FIGURES`), the ASIC and ECP5 fmax
+        (:data:`SPEED_FIGURES`), summaries of ``targets.asic`` and
+        ``targets.ecp5`` under ``asic`` and ``ecp5``, and ``missing``: for
+        each of those figures that is ``None``, the reason (no ``sta``, a
+        clock the PE cannot meet, no nextpnr).
 
     Raises
     ------
@@ -95,8 +204,10 @@ def run_point(spec_text, weights_cfg, work_root, fitted=(), *, progress=None):
                "fitted": list(fitted)}
         timing["fit"] = time.monotonic() - t
     spec = parse_spec(dump(doc), path=f"{name}.yaml")
+    from ...synth.asic import DEFAULT_CLOCK_MHZ
+    clock = DEFAULT_CLOCK_MHZ if clock_mhz is None else clock_mhz
     with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=_work_dir(work_root)) as tmp:
-        report, _, times = build(spec, tmp, synth=True, progress=progress)
+        report, _, times = build(spec, tmp, synth=True, progress=progress, clock_mhz=clock)
     timing.update(times)
     failed = report_failures(report)
     if failed:
@@ -106,6 +217,8 @@ def run_point(spec_text, weights_cfg, work_root, fitted=(), *, progress=None):
     timing["snr"] = time.monotonic() - t
     timing["total"] = time.monotonic() - start
     x, g = report["targets"]["xilinx7"], report["targets"]["generic"]
+    asic, asic_figures, asic_missing = _asic_summary(report["targets"].get("asic"))
+    ecp5, ecp5_figures, ecp5_missing = _ecp5_summary(report["targets"].get("ecp5"))
     result = {
         "family": spec.family.name,
         "weight_bits": spec.pe.weight_bits,
@@ -116,14 +229,21 @@ def run_point(spec_text, weights_cfg, work_root, fitted=(), *, progress=None):
         "params": _params(spec),
         "lut": x["LUT"], "ff": x["FF"], "carry4": x["CARRY4"],
         "gates": g["total"], "depth": g["depth"],
+        **asic_figures, **ecp5_figures,
+        "missing": {**asic_missing, **ecp5_missing},
         "snr_db": round(snr, 6) if math.isfinite(snr) else None,
         "scale": float(quantized.alpha),
         "scale_rule": rule,
         "xilinx7": {**{k: x.get(k, 0) for k in XILINX_FIGURES}, "recipe": x["recipe"]},
         "generic": {"total": g["total"], "depth": g["depth"], "cells": g["cells"],
                     "recipe": g["recipe"]},
+        "asic": asic,
+        "ecp5": ecp5,
         "check": report["verification"]["amaranth_sim"],
         "fit": fit,
         "yosys": report["tools"]["yosys"],
     }
-    return {"result": result, "timing": {k: round(v, 3) for k, v in timing.items()}}
+    # The settings as this worker saw them: the caller keys the result by its own
+    # and refuses a result measured otherwise.
+    return {"result": result, "timing": {k: round(v, 3) for k, v in timing.items()},
+            "measures": measurement_settings(clock)}
