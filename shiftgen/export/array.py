@@ -29,6 +29,11 @@ def export_array(spec, out_dir):
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     flow = dataflow(spec)
+    if flow.unit == "array":  # one module, no unit (dataflow: constant): its default back end
+        arr = flow.component(spec)
+        il, v = export(spec, arr, out_dir, name=array_name(spec), keep=True)
+        return {"verilog": v, "cell": v, "top": v, "cell_name": v.stem, "top_name": v.stem,
+                "array": arr}
     unit_name = f"{spec.name}_{flow.unit}"
     arr = flow.component(spec, cells="instance", name=unit_name)
     unit = arr.cell if flow.unit == "cell" else arr.column

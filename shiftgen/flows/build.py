@@ -38,6 +38,9 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=Non
     from ..hdl.dataflows import dataflow
     cfg = spec.array
     flow = dataflow(spec)
+    if flow.stage is not None:  # built without a unit module (dataflow: constant)
+        return flow.stage(spec, tmp, synth=synth, cocotb=cocotb, say=say, work_root=work_root,
+                          part=part, pe_booth=pe_booth)
     say(f"array {cfg.rows} x {cfg.cols}: export")
     exported = export_array(spec, tmp)
     section = {"rows": cfg.rows, "cols": cfg.cols, "dataflow": cfg.dataflow,

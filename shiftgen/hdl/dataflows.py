@@ -29,6 +29,14 @@ class Dataflow:
         ``partition(array_config)``: the unit's parts that synthesis maps one
         by one (lists of wire names, :func:`~shiftgen.synth.recipes.partition_commands`),
         or ``None`` to map it whole.
+    loads : bool
+        The array has the weight-load port (``w_load``, ``w_in``).
+    fixed_weights : callable
+        ``fixed_weights(spec)``: the codes an array without a load port is
+        built from (every job of its checks uses them), or ``None``.
+    stage : callable or None
+        The build stage of a dataflow that is not built from a unit module
+        (:func:`shiftgen.flows.constant.constant_stage`), or ``None``.
     """
     name: str
     component: object
@@ -37,11 +45,14 @@ class Dataflow:
     drain: object
     latency: object
     partition: object = lambda cfg: None
+    loads: bool = True
+    fixed_weights: object = lambda spec: None
+    stage: object = None
 
     def units(self, spec):
         """How many times the top instantiates the unit."""
         cfg = spec.array
-        return cfg.rows * cfg.cols if self.unit == "cell" else cfg.cols
+        return {"cell": cfg.rows * cfg.cols, "column": cfg.cols}.get(self.unit, 1)
 
 
 def _weight_stationary(spec, cells="inline", name=None):
@@ -74,6 +85,21 @@ def _broadcast_partition(cfg):
     return [[end] for end in ends] if len(ends) > 1 else None
 
 
+def _constant(spec, cells="inline", name=None):
+    from .constant import ConstantArray, default_backend
+    return ConstantArray(spec, default_backend(spec))
+
+
+def _constant_weights(spec):
+    from ..weights.constant import constant_weights
+    return constant_weights(spec).codes
+
+
+def _constant_stage(*args, **kwargs):
+    from ..flows.constant import constant_stage
+    return constant_stage(*args, **kwargs)
+
+
 #: ``array.dataflow`` -> :class:`Dataflow`.
 DATAFLOWS = {
     "weight_stationary": Dataflow(
@@ -81,6 +107,9 @@ DATAFLOWS = {
         lambda cfg: f"R + c = {cfg.rows} + c cycles for column c"),
     "broadcast": Dataflow("broadcast", _broadcast, "column", False, _broadcast_drain,
                           _broadcast_latency, _broadcast_partition),
+    "constant": Dataflow("constant", _constant, "array", False, lambda cfg: 2,
+                         lambda cfg: "2 cycles for every column (input register, output register)",
+                         loads=False, fixed_weights=_constant_weights, stage=_constant_stage),
 }
 
 

@@ -120,6 +120,9 @@ def report_markdown(report):
 
 
 def _array_markdown(arr):
+    if arr["dataflow"] == "constant":
+        from .constant import constant_markdown
+        return constant_markdown(arr)
     unit = arr.get("unit", "cell")
     lines = [f"## Array {arr['rows']} x {arr['cols']} ({arr['dataflow']}, decoder "
              f"{arr['decoder']})", "",
@@ -218,8 +221,9 @@ def summary_table(report):
         ax = (arr.get("targets") or {}).get("xilinx7")
         if ax:
             t = ax["totals"]
+            how = f"{ax['backend']} back end" if "backend" in ax else "hierarchical"
             rows += [("array LUT / FF / CARRY4", f"{t['LUT']} / {t['FF']} / {t['CARRY4']} "
-                                                 f"(hierarchical)")]
+                                                 f"({how})")]
         for check, res in arr["verification"].items():
             rows += [(f"array {check}", res["result"] + (f" ({res['mismatches']} mismatches / "
                                                          f"{res['cases']} outputs)"

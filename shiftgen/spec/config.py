@@ -64,7 +64,7 @@ class PEConfig:
 
 
 #: The array dataflows (:mod:`shiftgen.hdl.dataflows`).
-DATAFLOWS = ("weight_stationary", "broadcast")
+DATAFLOWS = ("weight_stationary", "broadcast", "constant")
 #: Products per chain of a broadcast column when the spec gives none.
 DEFAULT_CHAIN = 16
 
@@ -86,6 +86,8 @@ class ArrayConfig:
         ``broadcast``: each row's activation is registered once and drives
         every column in the same cycle; each column sums its ``R`` products
         in chains of adders and a balanced tree over the chains.
+        ``constant``: the weights are fixed and baked into shift-add logic
+        (:mod:`shiftgen.hdl.constant`); no load port.
     pipeline : int
         ``broadcast`` only: a register stage after every ``K`` levels of a
         column's sum, counting its chains as one level (default 0: only the
@@ -99,6 +101,13 @@ class ArrayConfig:
         can share (seed 003 section 3.5): ``pe`` (in every PE, default),
         ``column`` (one per column, on the load path) or ``array`` (one
         table for the array, read by every column's load path).
+    weights : str
+        ``constant`` only, required: the ``shiftgen quantize`` output
+        directory holding the codes, relative to the spec file.
+    backend : str
+        ``constant`` only: ``auto`` (default: both back ends synthesized,
+        the smaller kept), ``shiftadd`` (one adder tree per column) or
+        ``da4ml`` (da4ml's shared subexpressions).
     """
     rows: int = option(int, min=1, max=128)
     cols: int = option(int, min=1, max=128)
@@ -106,8 +115,25 @@ class ArrayConfig:
     decoder: str = option(str, default="pe", choices=("pe", "column", "array"))
     pipeline: int = option(int, default=None, min=0, max=16)
     chain: int = option(int, default=None, min=1, max=128)
+    weights: str = option(str, default=None)
+    backend: str = option(str, default=None, choices=("auto", "shiftadd", "da4ml"))
 
     def __post_init__(self):
+        constant = ("weights", "backend")
+        if self.dataflow == "constant":
+            if self.weights is None:
+                raise FieldError("weights", "missing; required with dataflow: constant, the "
+                                            "shiftgen quantize output directory of the codes")
+            for name in ("pipeline", "chain"):
+                if getattr(self, name) is not None:
+                    raise FieldError(name, "does not apply to dataflow: constant (one "
+                                           "combinational adder graph); leave it out")
+            object.__setattr__(self, "backend", self.backend or "auto")
+            return
+        for name in constant:
+            if getattr(self, name) is not None:
+                raise FieldError(name, f"applies to dataflow: constant only, not to "
+                                       f"dataflow: {self.dataflow}; leave it out")
         if self.dataflow == "broadcast":
             chain = self.chain if self.chain is not None else min(DEFAULT_CHAIN, self.rows)
             if chain > self.rows:

@@ -212,4 +212,20 @@ def parse_spec(text, *, path):
         raise SpecError(path, "pe.acc_bits",
                         f"{pe.acc_bits} is too narrow to hold one product "
                         f"({p_lo} to {p_hi} needs {need} bits); {allowed}")
+    if array is not None and array.dataflow == "constant":
+        _check_constant(spec)
     return spec
+
+
+def _check_constant(spec):
+    """A constant array's own rules, and its weights read and checked once, at load."""
+    path = spec.path
+    if spec.array.decoder != "pe":
+        raise SpecError(path, "array.decoder", f"does not apply to dataflow: constant (no "
+                                               f"decoder: the codes are built in), not "
+                                               f"{spec.array.decoder!r}")
+    if spec.codebook.activations:
+        raise SpecError(path, "array.dataflow", "constant needs integer activations, not an "
+                                                "activation code table")
+    from ..weights.constant import constant_weights
+    constant_weights(spec)  # InputError naming the file and what is wrong

@@ -35,15 +35,16 @@ ARRAY_VECTORS = 8
 ARRAY_AMARANTH_LIMIT = 256
 
 
-def check_array(spec, vectors=ARRAY_VECTORS, seed=1):
+def check_array(spec, vectors=ARRAY_VECTORS, seed=1, dut=None):
     """The array in the Amaranth simulator against ``golden.matmul``.
 
     Two jobs (so the weights are reloaded once), the first with every weight
     the largest multiplier and extreme activations, which reach the partial
-    sums' range.
+    sums' range. ``dut``: the array component to simulate (default the
+    dataflow's for ``spec``).
     """
     jobs = random_jobs(spec, 2, vectors, seed=seed)
-    got = simulate_array(spec, jobs)
+    got = simulate_array(spec, jobs, dut=dut)
     cases = mismatches = 0
     for y, (w, x) in zip(got, jobs):
         want = matmul(spec.codebook, x, w)
@@ -109,12 +110,14 @@ def simulate_pe(spec, *segments):
     return out
 
 
-def simulate_array(spec, jobs, gap=0):
+def simulate_array(spec, jobs, gap=0, dut=None):
     """``Y`` of each job from the Amaranth simulator (cells inline).
 
-    The codebook's setup writes (a programmable decoder) come first.
+    The codebook's setup writes (a programmable decoder) come first. ``dut``:
+    the array component (default the dataflow's for ``spec``).
     """
-    dut = dataflow(spec).component(spec, cells="inline")
+    flow = dataflow(spec)
+    dut = dut if dut is not None else flow.component(spec, cells="inline")
     top = Module()
     top.submodules.dut = dut
     top.domains.sync = ClockDomain("sync")
@@ -142,8 +145,9 @@ def simulate_array(spec, jobs, gap=0):
                 word |= v << (r * A)
             ctx.set(x, word)
             ctx.set(dut.x_valid, cyc["x_valid"])
-            ctx.set(dut.w_load, cyc["w_load"])
-            ctx.set(dut.w_in, cyc["w_in"])
+            if flow.loads:
+                ctx.set(dut.w_load, cyc["w_load"])
+                ctx.set(dut.w_in, cyc["w_in"])
             await ctx.tick()
             # After the edge: the outputs of the cycle that follows it.
             yw = ctx.get(y)

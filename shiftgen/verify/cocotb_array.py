@@ -30,6 +30,7 @@ from cocotb.types import Logic
 
 from .schedule import collect, schedule, setup_writes
 from ..golden import matmul
+from ..hdl.dataflows import dataflow
 from ..hdl.array import psum_bits
 from ..spec import load_spec
 
@@ -96,13 +97,16 @@ async def _run(dut, spec, jobs, gap=0):
     extra = {port for write in writes for port in write}
 
     clk = dut.clk
-    x_h, xv_h, wl_h, wi_h = dut.x, dut.x_valid, dut.w_load, dut.w_in
+    loads = dataflow(spec).loads  # an array without a load port has its weights built in
+    x_h, xv_h = dut.x, dut.x_valid
+    wl_h, wi_h = (dut.w_load, dut.w_in) if loads else (None, None)
     y_h, yv_h = dut.y, dut.y_valid
     cocotb.start_soon(Clock(clk, 10, unit="ns").start())
     # Reset (the exported registers have no initial values), inputs idle.
     dut.rst.value = 1
     for h in (x_h, xv_h, wl_h, wi_h):
-        h.value = 0
+        if h is not None:
+            h.value = 0
     for port in extra:
         getattr(dut, port).value = 0
     falling = FallingEdge(clk)
@@ -132,9 +136,9 @@ async def _run(dut, spec, jobs, gap=0):
             x_h.value = x
         if xv != prev[1]:
             xv_h.value = xv
-        if wl != prev[2]:
+        if wl != prev[2] and loads:
             wl_h.value = wl
-        if wi != prev[3]:
+        if wi != prev[3] and loads:
             wi_h.value = wi
         prev = t
         await falling

@@ -20,6 +20,11 @@ last ``D`` edges' inputs (``D`` = the latest column's latency); so
 ``N = 2 * (R + D + 1)`` reaches any weight matrix, streams vectors through
 a full pipeline, reloads and streams again. For all weights loaded and all
 activation vectors, the outputs equal the integer matmul.
+
+An array without a load port (``dataflow: constant``) is proved against the
+same reference with its weight rows the constant codes it was built from
+(:attr:`~shiftgen.hdl.dataflows.Dataflow.fixed_weights`); the bound is then
+``D + 1`` edges, as no load precedes the vectors.
 """
 
 import re
@@ -100,20 +105,27 @@ def array_reference_verilog(spec, module=_REF):
     P = psum_bits(spec)
     lat = latencies(spec)
     valid_bits = C if dataflow(spec).per_column_valid else 1
+    fixed = dataflow(spec).fixed_weights(spec)
+    ports = "" if fixed is not None else " w_load, w_in,"
     lines = [f"// Reference array of {spec.name}: an integer matmul from the codebook alone.",
-             f"module {module}(clk, rst, x, x_valid, w_load, w_in, y, y_valid);",
+             f"module {module}(clk, rst, x, x_valid,{ports} y, y_valid);",
              "  input clk;", "  input rst;", f"  input [{R * A - 1}:0] x;", "  input x_valid;",
-             "  input w_load;", f"  input [{C * B - 1}:0] w_in;", f"  output [{C * P - 1}:0] y;",
-             f"  output [{valid_bits - 1}:0] y_valid;"]
-    for r in range(R):
-        lines.append(f"  reg [{C * B - 1}:0] wrow{r};")
-    lines.append("  always @(posedge clk)")
-    lines.append("    if (rst) begin")
-    lines += [f"      wrow{r} <= 0;" for r in range(R)]
-    lines.append("    end else if (w_load) begin")
-    lines.append("      wrow0 <= w_in;")
-    lines += [f"      wrow{r} <= wrow{r - 1};" for r in range(1, R)]
-    lines.append("    end")
+             *(() if fixed is not None else ("  input w_load;", f"  input [{C * B - 1}:0] w_in;")),
+             f"  output [{C * P - 1}:0] y;", f"  output [{valid_bits - 1}:0] y_valid;"]
+    if fixed is not None:  # the codes the array was built from, constant rows
+        from .schedule import pack_row
+        lines += [f"  wire [{C * B - 1}:0] wrow{r} = {C * B}'h{pack_row(fixed[r], B):x};"
+                  for r in range(R)]
+    else:
+        for r in range(R):
+            lines.append(f"  reg [{C * B - 1}:0] wrow{r};")
+        lines.append("  always @(posedge clk)")
+        lines.append("    if (rst) begin")
+        lines += [f"      wrow{r} <= 0;" for r in range(R)]
+        lines.append("    end else if (w_load) begin")
+        lines.append("      wrow0 <= w_in;")
+        lines += [f"      wrow{r} <= wrow{r - 1};" for r in range(1, R)]
+        lines.append("    end")
     # A product per code, each the codebook's constant times a as a signed-digit
     # sum of shifts: SAT proves shifts and adds easily, a multiplier hardly.
     table = "\n".join(f"      {B}'d{code}: prod = {_times('a', v, P)};"
@@ -158,6 +170,8 @@ def _harness_verilog(spec, top):
     R, C, A, B = cfg.rows, cfg.cols, pe.act_bits, pe.weight_bits
     P = psum_bits(spec)
     valid_bits = C if dataflow(spec).per_column_valid else 1
+    if not dataflow(spec).loads:
+        return _fixed_harness_verilog(spec, top)
     checks = []
     for c in range(C):
         v = c if valid_bits > 1 else 0
@@ -186,6 +200,33 @@ module {_HARNESS}(clk, rst, x, x_valid, w_load, w_in);
     if (!rst) begin
       assert (ref_v == dut_v);
 {chr(10).join(checks)}
+    end
+  end
+endmodule
+"""
+
+
+def _fixed_harness_verilog(spec, top):
+    """The harness of an array without a load port: any vectors from reset."""
+    cfg, pe = spec.array, spec.pe
+    R, C, A = cfg.rows, cfg.cols, pe.act_bits
+    P = psum_bits(spec)
+    checks = "\n".join(f"      if (ref_v[0]) assert (ref_y[{(c + 1) * P - 1}:{c * P}] == "
+                       f"dut_y[{(c + 1) * P - 1}:{c * P}]);" for c in range(C))
+    return f"""\
+module {_HARNESS}(clk, rst, x, x_valid);
+  input clk;
+  input rst;
+  input [{R * A - 1}:0] x;
+  input x_valid;
+  wire [{C * P - 1}:0] ref_y, dut_y;
+  wire ref_v, dut_v;
+  {_REF} ref (.clk(clk), .rst(rst), .x(x), .x_valid(x_valid), .y(ref_y), .y_valid(ref_v));
+  {top} dut (.clk(clk), .rst(rst), .x(x), .x_valid(x_valid), .y(dut_y), .y_valid(dut_v));
+  always @* begin
+    if (!rst) begin
+      assert (ref_v == dut_v);
+{checks}
     end
   end
 endmodule
@@ -227,13 +268,15 @@ def prove_array(spec, verilog_path, top=None, steps=None, evidence_dir=None):
     if cfg is None or cfg.rows * cfg.cols > MAX_CELLS:
         raise ValueError(f"Array must have at most {MAX_CELLS} cells for a proof, not "
                          f"{None if cfg is None else cfg.rows * cfg.cols}")
-    arr = dataflow(spec).component(spec, cells="instance")
-    arr._MustUse__silence = arr.load.cell._MustUse__silence = True  # built for its ports only
-    if arr.load.extra:
-        raise ValueError(f"Array of {spec.name!r} has decoder write ports: its multipliers are "
-                         f"not the codebook's until written, so there is no reference")
+    flow = dataflow(spec)
+    if flow.loads:
+        arr = flow.component(spec, cells="instance")
+        arr._MustUse__silence = arr.load.cell._MustUse__silence = True  # for its ports only
+        if arr.load.extra:
+            raise ValueError(f"Array of {spec.name!r} has decoder write ports: its multipliers "
+                             f"are not the codebook's until written, so there is no reference")
     top = top or array_name(spec)
-    steps = steps or cfg.rows + max(latencies(spec)) + 1
+    steps = steps or (cfg.rows if flow.loads else 0) + max(latencies(spec)) + 1
     method = (f"yosys: harness of the design and an integer-matmul reference from the "
               f"codebook, load protocol assumed; sat -seq {steps} -prove-asserts "
               f"-set-assumes -set-init-zero (every input sequence of {steps} edges from reset)")

@@ -28,7 +28,8 @@ def schedule(spec, jobs, gap=0):
     0), then presents its vectors, one per edge (``gap`` idle edges between
     vectors), then idles the dataflow's drain (``R + C`` edges for the
     systolic array) so every result leaves before the next load changes the
-    weights.
+    weights. An array without a load port (``dataflow: constant``) gets no
+    load edges: its ``W`` is what it was built from.
 
     Parameters
     ----------
@@ -44,7 +45,8 @@ def schedule(spec, jobs, gap=0):
     """
     R, C = spec.array.rows, spec.array.cols
     B = spec.pe.weight_bits
-    drain = dataflow(spec).drain(spec.array)
+    flow = dataflow(spec)
+    drain = flow.drain(spec.array)
     cycles = []
     idle_x = [0] * R
     for w, x in jobs:
@@ -52,7 +54,7 @@ def schedule(spec, jobs, gap=0):
         if w.shape != (R, C) or x.ndim != 2 or x.shape[1] != R:
             raise ValueError(f"Job shapes must be ({R}, {C}) and (N, {R}), "
                              f"not {w.shape} and {x.shape}")
-        for r in reversed(range(R)):
+        for r in reversed(range(R) if flow.loads else ()):
             cycles.append({"x": idle_x, "x_valid": 0, "w_load": 1,
                            "w_in": pack_row(w[r], B)})
         for vector in x.tolist():
@@ -105,6 +107,8 @@ def setup_writes(spec):
     family's column-address port (``qps_col``), so every column holds the
     codebook's table.
     """
+    if not dataflow(spec).loads:  # the codebook's multipliers are built in
+        return []
     writes = list(spec.codebook.setup)
     shared = spec.family.shared_decoder
     if spec.array.decoder == "column" and any(shared.write_enable in w for w in writes):
@@ -113,14 +117,20 @@ def setup_writes(spec):
 
 
 def random_jobs(spec, n_jobs=2, vectors=8, seed=0):
-    """Random weight codes and activation inputs (extremes included)."""
+    """Random weight codes and activation inputs (extremes included).
+
+    An array built from fixed codes (:attr:`Dataflow.fixed_weights`) gets them in every job.
+    """
     rng = np.random.default_rng(seed)
     R, C = spec.array.rows, spec.array.cols
     inputs, values = spec.codebook.act_table(spec.pe.act_bits, spec.pe.act_signed)
+    fixed = dataflow(spec).fixed_weights(spec)
     jobs = []
     for k in range(n_jobs):
         w = rng.integers(0, 1 << spec.pe.weight_bits, (R, C))
-        if k == 0:  # every weight the largest multiplier: the partial sums' extremes
+        if fixed is not None:
+            w = np.array(fixed, dtype=np.int64)
+        elif k == 0:  # every weight the largest multiplier: the partial sums' extremes
             w[:] = int(np.argmax(spec.codebook.table))
         x = inputs[rng.integers(0, len(inputs), (vectors, R))]
         # One vector of the largest and one of the smallest value, to reach the extremes.

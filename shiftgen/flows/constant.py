@@ -1,0 +1,150 @@
+"""The build stage of a constant-weight array: back ends, export, checks, synthesis.
+
+:func:`constant_stage` is the ``array`` stage of ``shiftgen build`` for
+``array.dataflow: constant`` (:data:`shiftgen.hdl.dataflows.DATAFLOWS`
+``stage``). For each back end the spec asks for (``auto``: every one
+installed, :data:`~shiftgen.hdl.constant.BACKENDS`) it
+
+1. makes the adder graph of the spec's codes (checked to compute
+   ``codebook.table[codes]``) and exports it as ``backends/<backend>/<name>_array.v``;
+2. checks it against ``golden.matmul`` with the same codes: the Amaranth
+   simulator up to :data:`~shiftgen.verify.amaranth_sim.ARRAY_AMARANTH_LIMIT`
+   cells, cocotb on Icarus above, plus the simulators asked for;
+3. synthesizes it (:mod:`shiftgen.synth.constant`), while the checks run.
+
+The back end with the best ``xilinx7`` merit is the array's (without
+synthesis: :func:`~shiftgen.hdl.constant.default_backend`); its Verilog is
+copied to ``<name>_array.v`` and its figures are ``array.targets.<target>.totals``.
+The report names the weights (directory, ``weights.json`` fields and the
+SHA-256 of the codes) and every back end's graph, checks and figures.
+"""
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ..errors import ToolError
+from ..export.array import array_name
+from ..export.verilog import export
+from ..hdl.constant import BACKENDS, ConstantArray, adder_graph, default_backend
+from ..hdl.da4ml_graph import da4ml_available, da4ml_version
+from ..tools.process import parallel_map
+from ..verify.amaranth_sim import ARRAY_AMARANTH_LIMIT, ARRAY_VECTORS, check_array
+from ..verify.cocotb_runner import available, run_cocotb_array
+from ..verify.schedule import random_jobs
+from ..verify.verdict import Verdict
+from ..weights.constant import constant_weights
+
+__all__ = ["backends_of", "constant_stage"]
+
+
+def backends_of(spec):
+    """The back ends a build of ``spec`` makes, and why any is left out.
+
+    Returns
+    -------
+    (list of str, dict)
+        The back ends, and ``{backend: reason}`` for those ``auto`` skips.
+
+    Raises
+    ------
+    ToolError
+        If the spec asks for ``da4ml`` and it is not installed.
+    """
+    asked = spec.array.backend
+    if asked == "da4ml" and not da4ml_available():
+        raise ToolError("array.backend da4ml: da4ml is not installed (pip install da4ml)")
+    if asked != "auto":
+        return [asked], {}
+    skipped = {} if da4ml_available() else {"da4ml": "not installed (pip install da4ml)"}
+    return [b for b in BACKENDS if b not in skipped], skipped
+
+
+def _graph_summary(graph):
+    return {"adders": len(graph.ops), "adder_bits": graph.adder_bits(), "depth": graph.depth(),
+            "negated_outputs": sum(1 for t in graph.outputs if t is not None and t.negative)}
+
+
+def constant_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=None):
+    """Build, check and synthesize ``spec``'s constant array in ``tmp``; its report section.
+
+    The parameters are those of the build's array stage (``pe_booth`` is
+    unused: a constant array has no multiplier).
+    """
+    from ..synth.constant import choose, synthesize_backends, targets_section
+    from ..synth.flow_files import recipe_scripts, write_flow_files
+    cfg = spec.array
+    weights = constant_weights(spec)
+    backends, skipped = backends_of(spec)
+    top = array_name(spec)
+    arrays, verilog, graphs = {}, {}, {}
+    for backend in backends:
+        say(f"array {cfg.rows} x {cfg.cols}: {backend} adder graph and export")
+        graph = adder_graph(spec, weights.codes, backend)
+        graphs[backend] = _graph_summary(graph)
+        arrays[backend] = ConstantArray(spec, backend, codes=weights.codes, graph=graph)
+        out = tmp / "backends" / backend
+        out.mkdir(parents=True)
+        _, verilog[backend] = export(spec, arrays[backend], out, name=top, keep=True)
+    jobs = random_jobs(spec, 1, ARRAY_VECTORS * 4, seed=2)
+    use_icarus = cfg.rows * cfg.cols > ARRAY_AMARANTH_LIMIT and available("icarus")
+    sims = tuple(dict.fromkeys((("icarus",) if use_icarus else ()) + tuple(cocotb)))
+
+    def verify(backend):
+        checks = {}
+        if not use_icarus:
+            say(f"array ({backend}): Amaranth simulator")
+            checks["amaranth_sim"] = check_array(spec, dut=ConstantArray(
+                spec, backend, codes=weights.codes, graph=arrays[backend].graph))
+        for simulator in sims:
+            if not available(simulator):
+                checks[f"cocotb_{simulator}"] = {"result": Verdict.SKIPPED,
+                                                 "reason": "not installed"}
+                continue
+            say(f"array ({backend}): cocotb {simulator}")
+            with tempfile.TemporaryDirectory(prefix=".cocotb-array-", dir=work_root) as work:
+                checks[f"cocotb_{simulator}"] = run_cocotb_array(
+                    spec, verilog[backend], jobs, simulator, work_dir=Path(work))
+        return checks
+
+    def synthesize():
+        say(f"array: synthesis of {', '.join(backends)} (flattened, same recipe)")
+        return synthesize_backends(verilog, top)
+
+    start = time.monotonic()
+    stages = [lambda b=b: verify(b) for b in backends] + ([synthesize] if synth else [])
+    results = parallel_map(lambda stage: stage(), stages, 2)
+    checks = dict(zip(backends, results))
+    figures = results[len(backends)] if synth else None
+    chosen = choose(figures) if synth else default_backend(spec)
+    if chosen not in backends:
+        chosen = backends[0]
+    shutil.copyfile(verilog[chosen], tmp / f"{top}.v")
+    section = {"rows": cfg.rows, "cols": cfg.cols, "dataflow": cfg.dataflow,
+               "decoder": cfg.decoder, "psum_bits": arrays[chosen].psum_bits,
+               "latency": f"{arrays[chosen].latency} cycles for every column (input register, "
+                          f"output register)",
+               "verilog": f"{top}.v", "top": top, "cell": top, "unit": "array",
+               "weights": weights.summary(), "backend": chosen,
+               "backend_choice": ("smallest xilinx7 LUT, FF, CARRY4 of the back ends "
+                                  "synthesized" if synth and len(backends) > 1 else
+                                  f"array.backend: {cfg.backend}" if cfg.backend != "auto"
+                                  else "default (no synthesis)"),
+               "backends": {b: {"graph": graphs[b], "verilog": f"backends/{b}/{top}.v",
+                                "verification": checks[b],
+                                **({"version": da4ml_version()} if b == "da4ml" else {}),
+                                **({"targets": {t: {k: v for k, v in f.items() if k != "cells"}
+                                                for t, f in figures[b].items()}}
+                                   if synth else {})}
+                            for b in backends},
+               **({"skipped_backends": skipped} if skipped else {}),
+               "verification": checks[chosen]}
+    if synth:
+        section["targets"] = targets_section(figures, chosen, time.monotonic() - start)
+    write_flow_files(tmp, name=top, top=top, verilog_files=[f"{top}.v"], part=part,
+                     prefix="array_", report_path="array.targets.{target}",
+                     recipes=recipe_scripts([f"{top}.v"], top) if synth else None,
+                     description=f"{top}: {cfg.rows} x {cfg.cols} constant-weight array "
+                                 f"({chosen} back end) generated by shiftgen")
+    return section

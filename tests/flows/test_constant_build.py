@@ -1,0 +1,69 @@
+"""shiftgen build of a constant-weight array: both back ends side by side, the smaller kept."""
+
+import json
+
+import pytest
+
+from shiftgen.flows.build import build
+from shiftgen.hdl.da4ml_graph import da4ml_available
+from shiftgen.spec import load_spec
+
+from ..constant_support import constant_spec
+from ..support import ROOT
+
+
+@pytest.mark.skipif(not da4ml_available(), reason="da4ml is not installed")
+def test_build_synthesizes_both_back_ends_and_keeps_the_smaller(tmp_path):
+    spec, codes = constant_spec(tmp_path, "pot_4bit", rows=6, cols=5, backend="auto")
+    report, out, _ = build(spec, tmp_path / "build")
+    arr = report["array"]
+    assert arr["dataflow"] == "constant" and set(arr["backends"]) == {"shiftadd", "da4ml"}
+    luts = {b: v["targets"]["xilinx7"]["LUT"] for b, v in arr["backends"].items()}
+    assert arr["backend"] == min(luts, key=lambda b: (luts[b], b != "shiftadd"))
+    x = arr["targets"]["xilinx7"]
+    assert x["totals"]["LUT"] == luts[arr["backend"]] and x["backend"] == arr["backend"]
+    assert set(x["backends"]) == {"shiftadd", "da4ml"}
+    assert arr["weights"]["sha256"] and arr["weights"]["spec"] == "pot_4bit"
+    for b in arr["backends"].values():
+        assert all(c["result"] == "pass" for c in b["verification"].values()), b
+    assert (out / arr["verilog"]).read_text() == \
+        (out / arr["backends"][arr["backend"]]["verilog"]).read_text()
+    assert "w_load" not in (out / arr["verilog"]).read_text()
+    md = (out / "report.md").read_text()
+    assert "constant weights" in md and "da4ml" in md and "shiftadd" in md
+    assert json.loads((out / "report.json").read_text())["array"]["backend"] == arr["backend"]
+
+
+def test_build_without_synthesis_uses_the_named_back_end(tmp_path):
+    spec, _ = constant_spec(tmp_path, "apot_4bit", rows=3, cols=2, backend="shiftadd")
+    report, out, _ = build(spec, tmp_path / "build", synth=False)
+    arr = report["array"]
+    assert arr["backend"] == "shiftadd" and "targets" not in arr
+    assert arr["verification"]["amaranth_sim"]["result"] == "pass"
+
+
+def test_shipped_spec_loads_with_its_weights():
+    spec = load_spec(ROOT / "specs" / "arrays" / "pot_4bit_64x64_constant.yaml")
+    from shiftgen.weights.constant import constant_weights
+    cw = constant_weights(spec)
+    assert cw.codes.shape == (64, 64) and cw.doc["spec"] == "pot_4bit"
+
+
+def test_shipped_weights_are_what_the_script_makes(tmp_path):
+    """scripts/make_constant_weights.py regenerates the shipped codes bit for bit."""
+    import numpy as np
+    from scripts.make_constant_weights import layer_weights
+    from shiftgen.weights.quantize import quantize_matrix
+    pe = load_spec(ROOT / "specs" / "pot_4bit.yaml")
+    shipped = np.load(ROOT / "specs" / "arrays" / "weights" / "pot_4bit_64x64" / "codes.npy")
+    assert np.array_equal(quantize_matrix(pe, layer_weights()).codes, shipped)
+
+
+@pytest.mark.slow
+def test_pot_64x64_build(tmp_path):
+    """The shipped 64 x 64 PoT constant array, built as a user would (minutes)."""
+    spec = load_spec(ROOT / "specs" / "arrays" / "pot_4bit_64x64_constant.yaml")
+    report, _, _ = build(spec, tmp_path / "build")
+    arr = report["array"]
+    assert all(c["result"] == "pass" for c in arr["verification"].values())
+    assert arr["targets"]["xilinx7"]["totals"]["LUT"] < 27000
