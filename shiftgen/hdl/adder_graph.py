@@ -193,6 +193,43 @@ class AdderGraph:
             return first.shift - second.shift
         return 0
 
+    def parts(self, count, name="n"):
+        """The output nodes' signal names in about ``count`` groups of columns, for synthesis
+        to map one by one (:func:`~shiftgen.synth.recipes.partition_commands`).
+
+        A part is the input cone of its wires less the earlier parts'; a group
+        whose cone the earlier ones already cover joins the next, so every part
+        holds logic of its own. ``None`` when the graph has no adder to split.
+        """
+        outs = [t.node for t in self.outputs if t is not None and t.node >= self.rows]
+        if count < 2 or len(outs) < 2:
+            return None
+        size = -(-len(outs) // count)
+        seen, parts, pending = set(), [], []
+        for start in range(0, len(outs), size):
+            pending += outs[start:start + size]
+            cone = self._cone(pending) - seen
+            if cone:
+                seen |= cone
+                parts.append([f"{name}{n}" for n in dict.fromkeys(pending)])
+                pending = []
+        if pending and parts:
+            parts[-1] += [f"{name}{n}" for n in dict.fromkeys(pending)
+                          if f"{name}{n}" not in parts[-1]]
+        return parts if len(parts) > 1 else None
+
+    def _cone(self, nodes):
+        """The op nodes ``nodes`` depend on, themselves included."""
+        out, stack = set(), [n for n in nodes if n >= self.rows]
+        while stack:
+            n = stack.pop()
+            if n in out:
+                continue
+            out.add(n)
+            a, b = self.ops[n - self.rows]
+            stack += [t.node for t in (a, b) if t.node >= self.rows]
+        return out
+
     def depth(self):
         """Adders on the longest path from an input to an output."""
         level = [0] * self.rows
