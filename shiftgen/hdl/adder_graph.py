@@ -125,9 +125,10 @@ class AdderGraph:
         drop = _trailing_zeros(coeffs)
         # Stored relative to the node: shifts from 0, both terms at once.
         self.ops.append((a.scaled(-low - drop), b.scaled(-low - drop)))
-        self._coeffs.append(coeffs >> drop)
-        if max(int(np.abs(c).max()) for c in self._coeffs[-1:]) >= 1 << 40:
+        coeffs = coeffs >> drop
+        if int(np.abs(coeffs).max()) >= 1 << 40:  # int64 products with the inputs stay exact
             raise ValueError("Adder graph coefficients must stay below 2**40")
+        self._coeffs.append(coeffs)
         return Term(len(self._coeffs) - 1, low + drop, neg)
 
     def sum(self, terms):
@@ -150,9 +151,10 @@ class AdderGraph:
         return heap[0][2] if heap else None
 
     def _magnitude(self, term):
+        """The largest ``|value(term)|``, rounded down to an integer."""
         lo, hi = self.range(term.node)
-        return max(abs(lo), abs(hi)) << max(term.shift, 0) if term.shift >= 0 else \
-            max(abs(lo), abs(hi)) >> -term.shift
+        peak = max(abs(lo), abs(hi))
+        return peak << term.shift if term.shift >= 0 else peak >> -term.shift
 
     def range(self, node):
         """The smallest and largest stored value of ``node`` over every input."""

@@ -17,7 +17,8 @@ class Dataflow:
         (``cells="inline"`` for simulation, ``"instance"`` for export).
     unit : str
         The module the array instantiates ``R * C`` or ``C`` times
-        (``cell`` or ``column``).
+        (``cell`` or ``column``), or ``array``: one module, no unit
+        (``dataflow: constant``).
     per_column_valid : bool
         ``y_valid`` has a bit per column (else one bit for all).
     drain : callable
