@@ -66,4 +66,6 @@ def test_pot_64x64_build(tmp_path):
     report, _, _ = build(spec, tmp_path / "build")
     arr = report["array"]
     assert all(c["result"] == "pass" for c in arr["verification"].values())
-    assert arr["targets"]["xilinx7"]["totals"]["LUT"] < 27000
+    assert arr["backend"] == "da4ml"
+    # Issue 15: at most 25000 LUT, below da4ml's own writer (25684 on this matrix).
+    assert arr["targets"]["xilinx7"]["totals"]["LUT"] <= 25000
