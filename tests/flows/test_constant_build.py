@@ -42,21 +42,27 @@ def test_build_without_synthesis_uses_the_named_back_end(tmp_path):
     assert arr["verification"]["amaranth_sim"]["result"] == "pass"
 
 
-def test_shipped_spec_loads_with_its_weights():
-    spec = load_spec(ROOT / "specs" / "arrays" / "pot_4bit_64x64_constant.yaml")
+CONSTANT_SPECS = sorted((ROOT / "specs" / "arrays").glob("*_constant.yaml"))
+
+
+@pytest.mark.parametrize("path", CONSTANT_SPECS, ids=lambda p: p.stem)
+def test_shipped_spec_loads_with_its_weights(path):
     from shiftgen.weights.constant import constant_weights
+    spec = load_spec(path)
     cw = constant_weights(spec)
-    assert cw.codes.shape == (64, 64) and cw.doc["spec"] == "pot_4bit"
+    assert cw.codes.shape == (64, 64) and f"{cw.doc['spec']}_64x64_constant" == spec.name
 
 
-def test_shipped_weights_are_what_the_script_makes(tmp_path):
+@pytest.mark.parametrize("path", CONSTANT_SPECS, ids=lambda p: p.stem)
+def test_shipped_weights_are_what_the_script_makes(path):
     """scripts/make_constant_weights.py regenerates the shipped codes bit for bit."""
     import numpy as np
     from scripts.make_constant_weights import layer_weights
+    from shiftgen.weights.constant import constant_weights
     from shiftgen.weights.quantize import quantize_matrix
-    pe = load_spec(ROOT / "specs" / "pot_4bit.yaml")
-    shipped = np.load(ROOT / "specs" / "arrays" / "weights" / "pot_4bit_64x64" / "codes.npy")
-    assert np.array_equal(quantize_matrix(pe, layer_weights()).codes, shipped)
+    shipped = constant_weights(load_spec(path))
+    pe = load_spec(ROOT / "specs" / f"{shipped.doc['spec']}.yaml")
+    assert np.array_equal(quantize_matrix(pe, layer_weights()).codes, shipped.codes)
 
 
 @pytest.mark.slow
