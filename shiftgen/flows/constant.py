@@ -11,7 +11,8 @@ installed, :data:`~shiftgen.hdl.constant.BACKENDS`) it
    simulator up to :data:`~shiftgen.verify.amaranth_sim.ARRAY_AMARANTH_LIMIT`
    cells, cocotb on Icarus above, plus the simulators asked for;
 3. synthesizes it for ``xilinx7`` (:mod:`shiftgen.synth.constant`), while the
-   checks run; the back end kept is synthesized for ``generic`` gates too.
+   checks run; the back end kept is synthesized for ``generic`` gates too, up to
+   :data:`GENERIC_CELLS` cells.
 
 The back end with the best ``xilinx7`` merit is the array's (without
 synthesis: :func:`~shiftgen.hdl.constant.default_backend`); its Verilog is
@@ -37,7 +38,14 @@ from ..verify.schedule import random_jobs
 from ..verify.verdict import Verdict
 from ..weights.constant import constant_weights
 
-__all__ = ["backends_of", "constant_stage"]
+__all__ = ["GENERIC_CELLS", "GENERIC_SKIPPED", "backends_of", "constant_stage"]
+
+#: Largest array (``R * C``) whose kept back end is also mapped to generic gates.
+GENERIC_CELLS = 256
+#: Why a larger one is not, in the report.
+GENERIC_SKIPPED = (f"not synthesized above {GENERIC_CELLS} cells: ABC's generic-gate mapping "
+                   "of a 64 x 64 adder graph took 122 s for PoT and over 15 minutes for APoT "
+                   "(measured), against 34..139 s for xilinx7")
 
 
 def backends_of(spec):
@@ -115,9 +123,10 @@ def constant_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=N
         split = {b: parts(a.graph) for b, a in arrays.items()}
         figures = synthesize_backends(verilog, top, ("xilinx7",), partitions=split)
         best = choose(figures)
-        say(f"array: generic synthesis of {best}")
-        figures[best].update(synthesize_backends({best: verilog[best]}, top, ("generic",),
-                                                 partitions=split)[best])
+        if cfg.rows * cfg.cols <= GENERIC_CELLS:
+            say(f"array: generic synthesis of {best}")
+            figures[best].update(synthesize_backends({best: verilog[best]}, top, ("generic",),
+                                                     partitions=split)[best])
         return figures
 
     start = time.monotonic()
@@ -150,6 +159,8 @@ def constant_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=N
                "verification": checks[chosen]}
     if synth:
         section["targets"] = targets_section(figures, chosen, time.monotonic() - start)
+        if "generic" not in section["targets"]:
+            section["targets"]["generic"] = {"skipped": GENERIC_SKIPPED}
     write_flow_files(tmp, name=top, top=top, verilog_files=[f"{top}.v"], part=part,
                      prefix="array_", report_path="array.targets.{target}",
                      recipes=recipe_scripts([f"{top}.v"], top,

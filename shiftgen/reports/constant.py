@@ -31,7 +31,9 @@ def constant_markdown(arr):
     if targets:
         lines += [f"Method: {targets['method']}", ""]
         g = targets.get("generic")
-        if g:
+        if g and "skipped" in g:
+            lines += [f"Generic gates: {g['skipped']}", ""]
+        elif g:
             lines += [f"Generic gates: {g['totals']['total']} (depth {g['totals'].get('depth')})",
                       ""]
     lines += ["Array verification:", ""]
