@@ -11,7 +11,8 @@ def constant_markdown(arr):
              f"- Verilog `{arr['verilog']}`: top `{arr['top']}`; outputs {arr['psum_bits']} "
              f"bits (exact); latency {arr['latency']}",
              f"- Weights `{w['directory']}` (quantized for `{w.get('spec')}`, SNR "
-             f"{w.get('snr_db')} dB), codes SHA-256 `{w['sha256']}`",
+             + (f"{w['snr_db']:.2f} dB" if w.get("snr_db") is not None else "n/a")
+             + f"), codes SHA-256 `{w['sha256']}`",
              f"- Back end: {arr['backend']} ({arr['backend_choice']})", ""]
     rows = ["| back end | adders | adder bits | depth | LUT | FF | CARRY4 | synthesis s | checks |",
             "|---|---|---|---|---|---|---|---|---|"]
