@@ -116,6 +116,8 @@ def _parser():
                             "cache; write sweep.md/.csv/.json and the Pareto plot")
     p.add_argument("grid", help="grid YAML file (see sweeps/)")
     p.add_argument("--out", metavar="DIR", help="output directory (default: build/sweep/<name>)")
+    p.add_argument("--clock-mhz", type=float, default=None, metavar="F",
+                   help="clock of the ASIC power and energy figures (default 100)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the points on this Dask distributed scheduler "
                         "(tcp://host:8786) instead of a local pool")
@@ -143,6 +145,16 @@ def _print_counterexample(res):
         print(f"    counterexample: {format_counterexample(res['counterexample'])}")
 
 
+def _clock_mhz(args):
+    """``--clock-mhz``, checked (``None`` when not given)."""
+    clock = args.clock_mhz
+    if clock is not None and not (clock > 0 and clock <= 100000):
+        from .errors import InputError
+        raise InputError(f"--clock-mhz must be a clock in MHz, above 0 and at most 100000, "
+                         f"not {clock:g}")
+    return clock
+
+
 def _build(args, formal, cocotb):
     from .flows.build import build
     from .verify.verdict import report_failures
@@ -155,11 +167,7 @@ def _build(args, formal, cocotb):
         from .errors import InputError
         raise InputError(f"--part must be letters, digits and '-' (e.g. xc7a100tcsg324-1), "
                          f"not {args.part!r}")
-    clock = args.clock_mhz
-    if clock is not None and not (clock > 0 and clock <= 100000):
-        from .errors import InputError
-        raise InputError(f"--clock-mhz must be a clock in MHz, above 0 and at most 100000, "
-                         f"not {clock:g}")
+    clock = _clock_mhz(args)
     start = time.monotonic()
     report, out_dir, _ = build(spec, args.out, synth=not args.no_synth, formal=formal,
                                cocotb=cocotb, random_steps=getattr(args, "steps", 2000),
@@ -345,11 +353,13 @@ def _sweep(args):
     from .reports.console import Progress, print_table
     from .reports.sweep import terminal_table, to_json
 
-    Runner(jobs=args.jobs)  # a bad --jobs is an error before the grid is read
+    Runner(jobs=args.jobs)  # a bad --jobs or --clock-mhz is an error before the grid is read
+    clock = _clock_mhz(args)
     grid = load_grid(args.grid)
     out = args.out if args.out is not None else default_out(grid)
     with Progress("points", quiet=args.json) as show:
-        doc = run_sweep(grid, out, jobs=args.jobs, scheduler=args.scheduler, progress=show)
+        doc = run_sweep(grid, out, jobs=args.jobs, scheduler=args.scheduler,
+                        clock_mhz=clock, progress=show)
     if args.json:
         print(to_json(doc), end="")
         return 0
@@ -357,7 +367,8 @@ def _sweep(args):
     print_table(terminal_table(doc), box=box.SIMPLE_HEAD, pad_edge=False)
     print(f"sweep {doc['sweep']}: {doc['count']} points ({run['computed']} computed, "
           f"{run['cached']} cached, {len(doc['skipped'])} skipped) on {run['backend']} in "
-          f"{run['seconds']:.1f} s -> {out}/sweep.md, sweep.csv, sweep.json, pareto.png")
+          f"{run['seconds']:.1f} s -> {out}/sweep.md, sweep.csv, sweep.json, pareto.png, "
+          f"pareto_energy.png")
     return 0
 
 

@@ -209,13 +209,14 @@ def test_fit_ausn_chooses_the_split(tmp_path):
     assert summary["loss"] == min(c["error"] for c in summary["candidates"])
 
 
+@pytest.mark.parametrize("command, target", [("build", "specs/pot_4bit.yaml"),
+                                             ("sweep", "sweeps/families_40.yaml")])
 @pytest.mark.parametrize("clock", ["0", "-5", "1e9"])
-def test_bad_clock_is_one_line(clock, tmp_path):
-    proc = shiftgen("build", str(ROOT / "specs" / "pot_4bit.yaml"), "--clock-mhz", clock,
-                    cwd=tmp_path)
+def test_bad_clock_is_one_line(command, target, clock, tmp_path):
+    proc = shiftgen(command, str(ROOT / target), "--clock-mhz", clock, cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: --clock-mhz must be a clock in MHz")
-    assert "Traceback" not in proc.stderr and not (tmp_path / "build").exists()
+    assert "Traceback" not in proc.stderr and not any(tmp_path.iterdir())
 
 
 def test_power_at_a_clock_the_pe_cannot_meet_is_refused(tmp_path):
