@@ -40,6 +40,27 @@ _OURS, _PAPER = "#0072B2", "#BBBBBB"
 _SALT = "shiftgen"
 
 
+def _draw_front(ax, pts, front):
+    """Points by family (``lut`` against ``snr_db``), the front stepped and ringed."""
+    if front:
+        fx = [pts[i]["lut"] for i in front]
+        fy = [pts[i]["snr_db"] for i in front]
+        ax.step(fx, fy, where="post", color="#999999", linewidth=1.0, linestyle="--",
+                zorder=1, label="Pareto front")
+    families = list(dict.fromkeys(p["family"] for p in pts))
+    for fam in families:
+        marker, colour = family_style(fam)
+        idx = [i for i, p in enumerate(pts) if p["family"] == fam]
+        ax.scatter([pts[i]["lut"] for i in idx], [pts[i]["snr_db"] for i in idx],
+                   marker=marker, s=34, color=colour, zorder=3, label=fam,
+                   linewidths=0)
+        on = [i for i in idx if i in front]
+        if on:
+            ax.scatter([pts[i]["lut"] for i in on], [pts[i]["snr_db"] for i in on],
+                       marker="o", s=150, facecolors="none", edgecolors=colour,
+                       linewidths=1.2, zorder=2)
+
+
 def levels(quantized, used_only=False):
     """The distinct real levels a :class:`~shiftgen.families.base.Quantized` can take.
 
@@ -282,23 +303,7 @@ def pareto_plot(points, path_stem, *, title=None, xlabel="LUT (Yosys xilinx7)",
     front = pareto_front(pts)
     with matplotlib.rc_context(_rc()):
         fig, ax = plt.subplots(figsize=(8.2, 5.4))
-        if front:
-            fx = [pts[i]["lut"] for i in front]
-            fy = [pts[i]["snr_db"] for i in front]
-            ax.step(fx, fy, where="post", color="#999999", linewidth=1.0, linestyle="--",
-                    zorder=1, label="Pareto front")
-        families = list(dict.fromkeys(p["family"] for p in pts))
-        for fam in families:
-            marker, colour = family_style(fam)
-            idx = [i for i, p in enumerate(pts) if p["family"] == fam]
-            ax.scatter([pts[i]["lut"] for i in idx], [pts[i]["snr_db"] for i in idx],
-                       marker=marker, s=34, color=colour, zorder=3, label=fam,
-                       linewidths=0)
-            on = [i for i in idx if i in front]
-            if on:
-                ax.scatter([pts[i]["lut"] for i in on], [pts[i]["snr_db"] for i in on],
-                           marker="o", s=150, facecolors="none", edgecolors=colour,
-                           linewidths=1.2, zorder=2)
+        _draw_front(ax, pts, front)
         luts = [p["lut"] for p in pts]
         if luts and _spread(luts) > 8:
             ax.set_xscale("log")
@@ -440,21 +445,7 @@ def energy_pareto_plot(panels, path_stem, *, title=None, ylabel="quantization SN
         placed = []
         for ax, panel, pts in zip(axes[0], panels, plotted):
             front = pareto_front(pts)
-            if front:
-                ax.step([pts[i]["lut"] for i in front], [pts[i]["snr_db"] for i in front],
-                        where="post", color="#999999", linewidth=1.0, linestyle="--",
-                        zorder=1, label="Pareto front")
-            for fam in dict.fromkeys(p["family"] for p in pts):
-                marker, colour = family_style(fam)
-                idx = [i for i, p in enumerate(pts) if p["family"] == fam]
-                ax.scatter([pts[i]["lut"] for i in idx], [pts[i]["snr_db"] for i in idx],
-                           marker=marker, s=34, color=colour, zorder=3, label=fam,
-                           linewidths=0)
-                on = [i for i in idx if i in front]
-                if on:
-                    ax.scatter([pts[i]["lut"] for i in on], [pts[i]["snr_db"] for i in on],
-                               marker="o", s=150, facecolors="none", edgecolors=colour,
-                               linewidths=1.2, zorder=2)
+            _draw_front(ax, pts, front)
             xs = [p["lut"] for p in pts]
             if xs and min(xs) > 0 and _spread(xs) > 8:
                 ax.set_xscale("log")
