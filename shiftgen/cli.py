@@ -39,6 +39,9 @@ def _parents():
     build.add_argument("--part", help="FPGA part of the Vivado script (default xc7z020clg400-1)")
     build.add_argument("--clock-mhz", type=float, default=None, metavar="F",
                        help="clock of the ASIC power and energy figures (default 100)")
+    build.add_argument("--liberty", metavar="FILE", default=None,
+                       help="your standard-cell liberty for the ASIC area, timing and power "
+                            "(default: the OSU 0.18 um cells)")
     return {"json": json_opt, "out": out, "jobs": jobs, "spec": spec, "build": build}
 
 
@@ -118,6 +121,9 @@ def _parser():
     p.add_argument("--out", metavar="DIR", help="output directory (default: build/sweep/<name>)")
     p.add_argument("--clock-mhz", type=float, default=None, metavar="F",
                    help="clock of the ASIC power and energy figures (default 100)")
+    p.add_argument("--liberty", metavar="FILE", default=None,
+                   help="your standard-cell liberty for the ASIC figures (default: the OSU "
+                        "0.18 um cells); part of each point's cache key")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the points on this Dask distributed scheduler "
                         "(tcp://host:8786) instead of a local pool")
@@ -155,6 +161,14 @@ def _clock_mhz(args):
     return clock
 
 
+def _liberty(args):
+    """``--liberty``, read and checked (:func:`~shiftgen.synth.liberty.read_library`), or ``None``."""
+    if args.liberty is None:
+        return None
+    from .synth.liberty import read_library
+    return read_library(args.liberty).path
+
+
 def _build(args, formal, cocotb):
     from .flows.build import build
     from .verify.verdict import report_failures
@@ -168,10 +182,12 @@ def _build(args, formal, cocotb):
         raise InputError(f"--part must be letters, digits and '-' (e.g. xc7a100tcsg324-1), "
                          f"not {args.part!r}")
     clock = _clock_mhz(args)
+    liberty = _liberty(args)
     start = time.monotonic()
     report, out_dir, _ = build(spec, args.out, synth=not args.no_synth, formal=formal,
                                cocotb=cocotb, random_steps=getattr(args, "steps", 2000),
                                progress=stage_printer(args.json), part=args.part,
+                               liberty=liberty,
                                **({"clock_mhz": clock} if clock is not None else {}))
     if args.json:
         print(json.dumps(report, indent=1))
@@ -355,11 +371,12 @@ def _sweep(args):
 
     Runner(jobs=args.jobs)  # a bad --jobs or --clock-mhz is an error before the grid is read
     clock = _clock_mhz(args)
+    liberty = _liberty(args)
     grid = load_grid(args.grid)
     out = args.out if args.out is not None else default_out(grid)
     with Progress("points", quiet=args.json) as show:
         doc = run_sweep(grid, out, jobs=args.jobs, scheduler=args.scheduler,
-                        clock_mhz=clock, progress=show)
+                        clock_mhz=clock, liberty=liberty, progress=show)
     if args.json:
         print(to_json(doc), end="")
         return 0

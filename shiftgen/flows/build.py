@@ -120,7 +120,7 @@ def _prove_netlists(spec, synthesis, build_dir):
 
 
 def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
-          random_steps=2000, progress=None, part=None, clock_mhz=None):
+          random_steps=2000, progress=None, part=None, clock_mhz=None, liberty=None):
     """Build ``spec`` into ``out_root/spec.name``.
 
     Parameters
@@ -144,6 +144,10 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
     clock_mhz : float, optional
         Clock of the ASIC power figures (default
         :data:`shiftgen.synth.asic.DEFAULT_CLOCK_MHZ`).
+    liberty : pathlib.Path, optional
+        The standard-cell library of the ASIC area, timing and power (checked
+        by :func:`shiftgen.synth.liberty.read_library`); default the embedded
+        OSU 0.18 um one (:func:`~shiftgen.synth.liberty.find_liberty`).
 
     Returns
     -------
@@ -205,7 +209,7 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
             say("ASIC area, timing and power (standard cells)")
             from ..synth.asic import DEFAULT_CLOCK_MHZ, asic_target
             t5 = time.monotonic()
-            asic = asic_target(verilog, spec.name, tmp, spec=spec,
+            asic = asic_target(verilog, spec.name, tmp, spec=spec, liberty=liberty,
                                clock_mhz=clock_mhz or DEFAULT_CLOCK_MHZ)
             say("ECP5 place and route (nextpnr)")
             from ..synth.ecp5 import ecp5_target

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import ToolError
 from ..tools.yosys import find_yosys
-from .liberty import find_liberty, liberty_cells, missing_reason
+from .liberty import find_liberty, missing_reason, read_library
 from .recipes import has_multiplier
 
 __all__ = ["asic_area", "asic_target", "datapath_figures", "check_mapped", "DEFAULT_CLOCK_MHZ"]
@@ -86,18 +86,19 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlis
     Raises
     ------
     ToolError
-        If Yosys fails, an explicit ``liberty`` is missing, or the netlist
-        keeps cells that are not the liberty's.
+        If Yosys fails, or the netlist keeps cells that are not the liberty's.
+    InputError
+        If ``liberty`` cannot be read or lacks a cell the flow needs
+        (:func:`~shiftgen.synth.liberty.read_library`).
     """
     if liberty is None:
         liberty = find_liberty()
         if liberty is None:
             return {"area_um2": None, "reason": missing_reason()}
-    liberty = Path(liberty)
-    if not liberty.is_file():
-        raise ToolError(f"liberty file not found: {liberty}")
+    library = read_library(liberty)
+    liberty = library.path
     liberty_text = liberty.read_text()
-    library_cells = liberty_cells(liberty_text)
+    library_cells = library.cells
     verilog_path = Path(verilog_path)
     verilog_text = verilog_path.read_text()
     booths = (False, True) if booth is None and has_multiplier(verilog_text) \
@@ -173,8 +174,9 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
     out_dir = Path(out_dir)
     name = f"{top}.asic.v"
     (out_dir / name).write_text(area.pop("_netlist"))
-    lib = Path(liberty) if liberty is not None else find_liberty()
-    out = {"liberty": lib.name, "area_um2": area["area_um2"],
+    library = read_library(liberty if liberty is not None else find_liberty())
+    lib = library.path
+    out = {"liberty": lib.name, "liberty_sha256": library.sha256, "area_um2": area["area_um2"],
            "sequential_area_um2": area["sequential_area_um2"], "cells": area["cells"],
            "cells_by_type": area["cells_by_type"], "netlist": name, "recipe": area["recipe"],
            "candidates": area["candidates"], "clock_mhz": float(clock_mhz),

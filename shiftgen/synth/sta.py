@@ -6,7 +6,7 @@ same liberty; the figures are pre-layout: typical corner (the liberty's own),
 no wire load, an ideal clock. Two path groups are timed against a clock on
 ``clk`` (a virtual clock for a design without one): register to register,
 input to register and input to output, with every input
-driven by the library's flip-flop (its ``Q`` pin; as SDC's
+driven by the library's flip-flop (its output pin; as SDC's
 ``set_driving_cell`` defines it, the driver adds its slew and the part of its
 delay that its load causes, not its delay at no load). A path's length is
 ``period - slack`` (the setup time, and on a register-to-register path the
@@ -60,12 +60,16 @@ def strip_signed(verilog_text):
                   flags=re.M)
 
 
-def setup_commands(liberty, netlist, top, period_ns, driver=("DFFPOSX1", "Q")):
+def setup_commands(liberty, netlist, top, period_ns, driver=None):
     """OpenSTA commands that read the design and constrain it as every figure here assumes.
 
     A clock on ``clk`` of ``period_ns``; every other input arrives with the
-    clock, driven by ``driver`` (a liberty cell and its output pin).
+    clock, driven by ``driver`` (a liberty cell and its output pin; default
+    the liberty's own flip-flop, :attr:`~shiftgen.synth.liberty.Library.driver`).
     """
+    if driver is None:
+        from .liberty import read_library
+        driver = read_library(liberty).driver
     # A design without a clk port (a combinational datapath) is timed against a
     # virtual clock, its outputs captured at the next edge.
     return [
@@ -114,7 +118,7 @@ def _parse_power(text):
 
 
 def timing_and_power(netlist_path, top, liberty, *, clock_mhz=100.0, activity=0.5,
-                     driver=("DFFPOSX1", "Q"), work_dir=None):
+                     driver=None, work_dir=None):
     """Critical paths, fmax and vectorless power of a mapped netlist.
 
     Parameters
@@ -128,8 +132,9 @@ def timing_and_power(netlist_path, top, liberty, *, clock_mhz=100.0, activity=0.
         lengths do not depend on it).
     activity : float
         Toggles per net per clock period.
-    driver : (str, str)
-        The liberty cell and pin that drive every input.
+    driver : (str, str), optional
+        The liberty cell and pin that drive every input; default the
+        liberty's flip-flop (:func:`setup_commands`).
     work_dir : pathlib.Path, optional
         Where the script and its log stay; default the netlist's directory.
 

@@ -325,7 +325,8 @@ def fake_task(monkeypatch):
     calls = []
     failing = set()
 
-    def fake(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, *, progress=None):
+    def fake(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, liberty=None, *,
+             progress=None):
         doc = yaml.safe_load(spec_text)
         calls.append(doc["name"])
         if doc["name"] in failing:
@@ -358,15 +359,15 @@ def fake_task(monkeypatch):
                                     "wrapper": "every input registered"},
                            "snr_db": 6.0 * bits, "scale": 1.0,
                            "scale_rule": "fake", "fit": None, "yosys": version},
-                "timing": {"total": 0.01}, "measures": fake.measures(clock_mhz)}
+                "timing": {"total": 0.01}, "measures": fake.measures(clock_mhz, liberty)}
 
     real = sweep.task.measurement_settings
     settings = {}
 
-    def measures(clock_mhz):
-        if clock_mhz not in settings:
-            settings[clock_mhz] = real(clock_mhz)
-        return settings[clock_mhz]
+    def measures(clock_mhz, liberty=None):
+        if (clock_mhz, liberty) not in settings:
+            settings[clock_mhz, liberty] = real(clock_mhz, liberty)
+        return settings[clock_mhz, liberty]
 
     monkeypatch.setattr(sweep.task, "run_point", fake)
     monkeypatch.setattr(sweep.task, "measurement_settings", measures)
@@ -503,7 +504,8 @@ def test_cached_entry_without_the_energy_fields_is_computed_again(tmp_path, fake
 
 def test_worker_measuring_otherwise_is_refused(tmp_path, fake_task):
     measures = fake_task.measures
-    fake_task.measures = lambda clock: {**measures(clock), "sta": "OpenSTA 9.9"}
+    fake_task.measures = lambda clock, liberty=None: {**measures(clock, liberty),
+                                                      "sta": "OpenSTA 9.9"}
     with pytest.raises(ToolError, match="the worker measured with sta 'OpenSTA 9.9'"):
         sweep.run_sweep(sweep.load_grid(_grid(TINY, tmp_path)), tmp_path / "out", jobs=1)
 
@@ -521,6 +523,23 @@ def test_clock_reaches_the_task_and_the_key(tmp_path, fake_task):
         with pytest.raises(InputError, match=f"clock_mhz must be a positive number of MHz, "
                                              f"not {re.escape(repr(bad))}"):
             sweep.run_sweep(sweep.load_grid(path), out, jobs=1, clock_mhz=bad)
+
+
+def test_liberty_reaches_the_task_and_the_key(tmp_path, fake_task):
+    from shiftgen.synth.liberty import find_liberty
+    if find_liberty() is None:
+        pytest.skip("OSU 0.18 um liberty not installed")
+    path = _grid(TINY, tmp_path)
+    out = tmp_path / "out"
+    first = sweep.run_sweep(sweep.load_grid(path), out, jobs=1)
+    mine = tmp_path / "mine.lib"
+    mine.write_text(find_liberty().read_text() + "\n/* another library */\n")
+    fake_task.calls.clear()
+    other = sweep.run_sweep(sweep.load_grid(path), out, jobs=1, liberty=mine)
+    assert len(fake_task.calls) == 4
+    assert {r["key"] for r in other["points"]}.isdisjoint(r["key"] for r in first["points"])
+    with pytest.raises(InputError, match="not a liberty file"):
+        sweep.run_sweep(sweep.load_grid(path), out, jobs=1, liberty=path)
 
 
 def test_failed_point_is_one_line_and_the_rest_is_cached(tmp_path, fake_task, capsys):

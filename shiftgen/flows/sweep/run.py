@@ -96,7 +96,8 @@ def _complete(result):
                                      "asic", "ecp5"))
 
 
-def run_sweep(grid, out=None, *, jobs=2, scheduler=None, clock_mhz=None, progress=None):
+def run_sweep(grid, out=None, *, jobs=2, scheduler=None, clock_mhz=None, liberty=None,
+              progress=None):
     """Run every point of ``grid`` not in the cache; write the outputs; return ``sweep.json``.
 
     Parameters
@@ -113,6 +114,9 @@ def run_sweep(grid, out=None, *, jobs=2, scheduler=None, clock_mhz=None, progres
     clock_mhz : float, optional
         The clock of the ASIC power and energy figures (default
         :data:`shiftgen.synth.asic.DEFAULT_CLOCK_MHZ`); part of each key.
+    liberty : str or os.PathLike, optional
+        The standard-cell liberty of the ASIC figures (default the embedded
+        OSU 0.18 um one); its SHA-256 is part of each key.
     progress : callable, optional
         Called with event dicts: ``{"event": "plan", "total", "cached", "todo",
         "skipped", "backend", "message"}``, then the job events of
@@ -121,7 +125,8 @@ def run_sweep(grid, out=None, *, jobs=2, scheduler=None, clock_mhz=None, progres
     Raises
     ------
     InputError
-        If ``jobs`` is below 1 or ``clock_mhz`` is not a positive number.
+        If ``jobs`` is below 1, ``clock_mhz`` is not a positive number or
+        ``liberty`` is not a usable liberty.
     ToolError
         If a point fails (the others stay cached) or the scheduler is unreachable.
     """
@@ -135,7 +140,8 @@ def run_sweep(grid, out=None, *, jobs=2, scheduler=None, clock_mhz=None, progres
     if isinstance(clock_mhz, bool) or not isinstance(clock_mhz, (int, float)) \
             or not math.isfinite(clock_mhz) or clock_mhz <= 0:
         raise InputError(f"clock_mhz must be a positive number of MHz, not {clock_mhz!r}")
-    measures = task.measurement_settings(clock_mhz)
+    measures = task.measurement_settings(clock_mhz, liberty)
+    liberty = None if liberty is None else str(Path(liberty).absolute())
     cache = Cache(out / "cache")
     keys = {p.name: point_key(p, grid.weights, yosys_version, measures) for p in grid.points}
     entries = {}
@@ -182,7 +188,8 @@ def run_sweep(grid, out=None, *, jobs=2, scheduler=None, clock_mhz=None, progres
         finished = False
         try:
             runner.run([Job(p.name, task.run_point,
-                            (p.text, grid.weights, str(work_root), p.fitted, clock_mhz))
+                            (p.text, grid.weights, str(work_root), p.fitted, clock_mhz,
+                             liberty))
                         for p in todo],
                        say, keep)
             finished = True

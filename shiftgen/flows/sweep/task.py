@@ -1,6 +1,5 @@
 """One sweep point, built and scored on whatever worker runs it (a local process or Dask)."""
 
-import hashlib
 import math
 import re
 import tempfile
@@ -49,31 +48,39 @@ def _version_line(args):
     return m.group(1) if m else (text.splitlines() or [""])[0]
 
 
-def measurement_settings(clock_mhz):
+def measurement_settings(clock_mhz, liberty=None):
     """What a point's ASIC and ECP5 figures depend on besides its spec, for its cache key.
 
     Parameters
     ----------
     clock_mhz : float
         The clock of the power figures.
+    liberty : str or os.PathLike, optional
+        The user's liberty (``--liberty``); default the one
+        :func:`~shiftgen.synth.liberty.find_liberty` finds.
 
     Returns
     -------
     dict
         ``format`` (:data:`RESULT_FORMAT`), ``clock_mhz``, ``liberty`` (the
-        name and SHA-256 of the liberty :func:`~shiftgen.synth.liberty.find_liberty`
-        finds, or ``None``), ``sta`` (OpenSTA's version, or ``None`` when it is
+        name and SHA-256 of the liberty, or ``None`` when there is none),
+        ``sta`` (OpenSTA's version, or ``None`` when it is
         not installed) and ``nextpnr`` (likewise). A tool installed later
         changes the key, so the points that lacked its figures run again.
+
+    Raises
+    ------
+    InputError
+        If ``liberty`` cannot be read or lacks a cell the flow needs.
     """
     from ...synth.ecp5 import find_nextpnr
-    from ...synth.liberty import find_liberty
+    from ...synth.liberty import find_liberty, read_library
     from ...synth.sta import sta_version
-    lib = find_liberty()
+    lib = liberty if liberty is not None else find_liberty()
+    lib = None if lib is None else read_library(lib)
     nextpnr = find_nextpnr()
     return {"format": RESULT_FORMAT, "clock_mhz": float(clock_mhz),
-            "liberty": None if lib is None else
-            {"name": lib.name, "sha256": hashlib.sha256(lib.read_bytes()).hexdigest()},
+            "liberty": None if lib is None else {"name": lib.name, "sha256": lib.sha256},
             "sta": sta_version(),
             "nextpnr": None if nextpnr is None else _version_line([nextpnr, "--version"])}
 
@@ -143,7 +150,8 @@ def _params(spec):
     return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
-def run_point(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, *, progress=None):
+def run_point(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, liberty=None, *,
+              progress=None):
     """Build, synthesize and score one point: the job every backend runs.
 
     Parameters
@@ -162,6 +170,8 @@ def run_point(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, *, p
     clock_mhz : float, optional
         The clock of the ASIC power figures (default
         :data:`shiftgen.synth.asic.DEFAULT_CLOCK_MHZ`).
+    liberty : str, optional
+        The liberty of the ASIC figures (on this worker); default the embedded one.
     progress : callable, optional
         Told each stage of the build.
 
@@ -207,7 +217,8 @@ def run_point(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, *, p
     from ...synth.asic import DEFAULT_CLOCK_MHZ
     clock = DEFAULT_CLOCK_MHZ if clock_mhz is None else clock_mhz
     with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=_work_dir(work_root)) as tmp:
-        report, _, times = build(spec, tmp, synth=True, progress=progress, clock_mhz=clock)
+        report, _, times = build(spec, tmp, synth=True, progress=progress, clock_mhz=clock,
+                                 liberty=liberty)
     timing.update(times)
     failed = report_failures(report)
     if failed:
@@ -246,4 +257,4 @@ def run_point(spec_text, weights_cfg, work_root, fitted=(), clock_mhz=None, *, p
     # The settings as this worker saw them: the caller keys the result by its own
     # and refuses a result measured otherwise.
     return {"result": result, "timing": {k: round(v, 3) for k, v in timing.items()},
-            "measures": measurement_settings(clock)}
+            "measures": measurement_settings(clock, liberty)}
