@@ -40,14 +40,6 @@ def make_weights(weights_cfg):
                           weights_cfg["distribution"])
 
 
-def _version_line(args):
-    from ...tools.process import run
-    done = run(args, timeout=120)
-    text = (done.stdout + done.stderr).strip()
-    m = re.search(r"\(Version ([^)]+)\)", text)  # nextpnr: '... (Version nextpnr-0.11.1)'
-    return m.group(1) if m else (text.splitlines() or [""])[0]
-
-
 def measurement_settings(clock_mhz, liberty=None):
     """What a point's ASIC and ECP5 figures depend on besides its spec, for its cache key.
 
@@ -73,16 +65,15 @@ def measurement_settings(clock_mhz, liberty=None):
     InputError
         If ``liberty`` cannot be read or lacks a cell the flow needs.
     """
-    from ...synth.ecp5 import find_nextpnr
+    from ...synth.ecp5 import nextpnr_version
     from ...synth.liberty import find_liberty, read_library
     from ...synth.sta import sta_version
     lib = liberty if liberty is not None else find_liberty()
     lib = None if lib is None else read_library(lib)
-    nextpnr = find_nextpnr()
     return {"format": RESULT_FORMAT, "clock_mhz": float(clock_mhz),
             "liberty": None if lib is None else {"name": lib.name, "sha256": lib.sha256},
             "sta": sta_version(),
-            "nextpnr": None if nextpnr is None else _version_line([nextpnr, "--version"])}
+            "nextpnr": nextpnr_version()}
 
 
 def _asic_summary(asic):
