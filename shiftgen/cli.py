@@ -108,10 +108,18 @@ def _parser():
     p.add_argument("--force", action="store_true",
                    help="rebuild even when DIR/builds/<name> matches its spec")
     p.add_argument("--no-area", action="store_true",
-                   help="skip the OSU 0.18 um standard-cell area")
+                   help="skip the standard-cell area")
     p.add_argument("--table", action="append", metavar="ID",
                    help="compare only this paper table (repeatable): seed002_table10, "
-                        "seed004_table8, seed001_table4")
+                        "seed002_fig4, seed004_table8, seed001_table4")
+    p.add_argument("--liberty", metavar="FILE", default=None,
+                   help="your standard-cell liberty for every build's ASIC area, timing and "
+                        "power (default: the OSU 0.18 um cells); part of each build's cache key")
+    p.add_argument("--clock-mhz", type=float, default=None, metavar="F",
+                   help="clock of every build's ASIC power and energy figures (default 100)")
+    p.add_argument("--ecp5-seeds", type=int, default=3, metavar="N",
+                   help="ECP5 placement seeds per PE: fmax min and median over seeds 1..N "
+                        "(default 3)")
     p.set_defaults(func=_compare)
 
     p = sub.add_parser("sweep", parents=[par["jobs"], par["json"]],
@@ -345,10 +353,15 @@ def _compare(args):
     from .reports.compare import terminal_tables, to_json
     from .reports.console import Progress, print_table
 
+    from .flows.compare.run import check_ecp5_seeds
+    # Bad options are errors before anything is built, written or shown.
+    clock, liberty = _clock_mhz(args), _liberty(args)
+    check_ecp5_seeds(args.ecp5_seeds)
     start = time.monotonic()
     with Progress("builds", quiet=args.json) as show:
         doc = run_compare(args.out, tables=args.table, jobs=args.jobs, force=args.force,
-                          area=not args.no_area, progress=show)
+                          area=not args.no_area, progress=show, liberty=liberty,
+                          clock_mhz=clock, ecp5_seeds=args.ecp5_seeds)
     if args.json:
         print(to_json(doc), end="")
         return 0

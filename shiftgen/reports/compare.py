@@ -10,16 +10,33 @@ from .tables import MISSING, Column, Table, number, to_json
 __all__ = ["to_markdown", "to_csv", "to_json", "terminal_tables", "write_plots"]
 
 _OSU = "OSU 0.18 um"
+_DEFAULT_CLOCK_MHZ = 100.0
+
+
+def _library(doc):
+    """The standard cells and clock of our ASIC figures: ``("OSU 0.18 um", 100.0)``."""
+    from ..flows.compare.run import library_label
+    m = doc.get("measures")
+    if not m:  # a document from before --liberty and --clock-mhz
+        return _OSU, _DEFAULT_CLOCK_MHZ
+    return library_label(m["liberty"]), m["clock_mhz"]
 
 
 def _pair(d, keys):
     return " / ".join(number(d.get(k)) for k in keys)
 
 
-def _ratio_text(d, sep=", "):
+def _ratio_text(d, sep=", ", missing=None, approx=False):
+    """``area 0.5, energy 0.4``; a missing ratio says why (``missing``), ``approx`` adds ``~``."""
     if not d:
         return MISSING
-    return sep.join(f"{METRIC_LABEL[m]} {number(v)}" for m, v in d.items())
+    missing = missing or {}
+
+    def one(m, v):
+        if v is None and m in missing:
+            return f"{METRIC_LABEL[m]} {missing[m]}"
+        return f"{METRIC_LABEL[m]} {'~' if approx and v is not None else ''}{number(v)}"
+    return sep.join(one(m, v) for m, v in d.items())
 
 
 def _area_text(ours):
@@ -71,7 +88,8 @@ def _table_rows(rows, pm):
             "ours_over_paper": ", ".join(number(r["ours_over_paper"].get(m)) for m in pm),
             "baseline": r["baseline"] or "(reference)",
             "paper_ratio": _ratio_text(prim["paper"]) if prim else MISSING,
-            "our_ratio": _ratio_text(prim["ours"]) if prim else MISSING,
+            "our_ratio": _ratio_text(prim["ours"], missing=prim.get("missing"))
+            if prim else MISSING,
             "ratio_pair": "\n".join(f"{METRIC_LABEL[m]} {number(prim['paper'][m])} → "
                                     f"{number(prim['ours'][m])}" for m in prim["paper"])
             if prim and prim["paper"] else MISSING,
@@ -80,11 +98,19 @@ def _table_rows(rows, pm):
             "gates_depth": f"{number(r['ours'].get('generic_gates'))} "
                            f"({number(r['ours'].get('depth'))})",
             "area": _area_text(r["ours"]),
-            "power": _power_text(r["ours"])})
+            "power": _power_text(r["ours"]),
+            "energy": _energy_text(r["ours"])})
     return out
 
 
-def _paper_table(rows, pm):
+def _energy_text(ours):
+    e = ours.get("energy_pj_per_mac")
+    if e is not None:
+        return f"{e:.4g}"
+    return (ours.get("notes") or {}).get("energy_pj_per_mac") or MISSING
+
+
+def _paper_table(rows, pm, library=_OSU, clock=_DEFAULT_CLOCK_MHZ):
     flows = any(r.get("dataflow") for r in rows)
     columns = (Column("design"), *((Column("dataflow"),) if flows else ()),
                Column("build" if flows else "spec"),
@@ -93,20 +119,78 @@ def _paper_table(rows, pm):
                Column("ours_over_paper", "ours / paper (" + ", ".join(pm) + ")"),
                Column("baseline"), Column("paper_ratio", "paper ratio"),
                Column("our_ratio", "our ratio"), Column("gates", "generic gates"),
-               Column("depth"), Column("area", f"area um^2 ({_OSU})"),
-               *((Column("power", f"power mW ({_OSU}, 100 MHz, vectorless; simulated)"),)
-                 if any(r["ours"].get("power_mw") is not None for r in rows) else ()))
+               Column("depth"), Column("area", f"area um^2 ({library})"),
+               *((Column("power", f"power mW ({library}, {clock:g} MHz, vectorless; "
+                                  f"simulated)"),)
+                 if any(r["ours"].get("power_mw") is not None for r in rows) else ()),
+               *((Column("energy", f"energy pJ/MAC ({library}, {clock:g} MHz, vectorless)"),)
+                 if any("energy_w" in r["paper"] for r in rows) else ()))
     return Table(columns, _table_rows(rows, pm))
+
+
+def _times_less(v):
+    return f"{1 / v:.3g}x less" if v else MISSING
+
+
+def _asic_rows(rows, approx):
+    """Rows of a table of ASIC ratios (seed 002 Fig. 4): the paper's, our datapath's, our PE's."""
+    out = []
+    for r in rows:
+        prim = _primary(r)
+        dp = r["ours"].get("datapath") or {}
+
+        def ratios(key, missing=None, approx=False, prim=prim):
+            return _ratio_text(prim[key], missing=prim.get(missing), approx=approx) \
+                if prim else MISSING
+        out.append({
+            "design": r["design"], "build": f"`{r['name']}`",
+            "baseline": r["baseline"] or "(reference)",
+            "paper_ratio": ratios("paper", approx=approx)
+            + (" (" + ", ".join(_times_less(v) for v in prim["paper"].values()) + ")"
+               if prim else ""),
+            "datapath_ratio": ratios("ours_datapath", "missing_datapath"),
+            "pe_ratio": ratios("ours", "missing"),
+            "datapath": f"{number(dp.get('area_um2'))} / {number(dp.get('energy_pj_per_mac'))}"
+            if dp.get("area_um2") is not None
+            else next(iter((dp.get("notes") or {}).values()), MISSING),
+            "pe": f"{number(r['ours'].get('area_um2'))} / "
+                  f"{number(r['ours'].get('energy_pj_per_mac'))} / "
+                  f"{number(r['ours'].get('simulated_power_mw'))}"})
+    return out
+
+
+def _asic_table(rows, table, library, clock):
+    approx = table.get("approximate")
+    return Table((Column("design"), Column("build"), Column("baseline"),
+                  Column("paper_ratio", "paper ratio" + (" (approximate)" if approx else "")),
+                  Column("datapath_ratio", "our ratio, datapath"),
+                  Column("pe_ratio", "our ratio, whole PE"),
+                  Column("datapath", "our datapath: area um^2 / pJ per MAC"),
+                  Column("pe", f"our PE: area um^2 / pJ per MAC / simulated mW")),
+                 _asic_rows(rows, approx))
+
+
+def _technology(table, library, clock):
+    """The two sides of an ASIC table, named."""
+    return [f"Paper: {' '.join(table.get('platform', '').split())}.", "",
+            f"Ours: {library} standard cells, {clock:g} MHz (the build's clock), "
+            "pre-layout, typical corner, no wire load, ideal clock (OpenSTA). The datapath "
+            "(the product and the accumulator's adder, no register: `targets.asic.datapath`, "
+            "the paper's combinational part) at vectorless activity 0.5 on every net (the "
+            "paper's 50 % toggle rate); the whole PE (`targets.asic`: registers and clock "
+            "included) at vectorless 0.5, and its simulated power on the PE's random stream "
+            "in the last column.", ""]
 
 
 def to_markdown(doc):
     """The ``compare.md`` text of a compare document."""
     from .plots import pareto_front
+    library, clock = _library(doc)
     lines = ["# shiftgen compare: the papers' resource figures beside ours", "",
              "Ours: Yosys on the generated Verilog, `xilinx7` (LUT / FF / CARRY4, "
              "`synth_xilinx -flatten -nodsp`, the better of the plain and `booth` "
              "candidates for a design that multiplies) and `generic` (gates, logic depth); "
-             f"area: {_OSU} standard cells (PEs only). Arrays: a systolic cell synthesized in "
+             f"area, timing and power: {library} standard cells at {clock:g} MHz (OpenSTA). Arrays: a systolic cell synthesized in "
              "each of its array contexts, a broadcast column once, plus the top "
              "(`report.json` `array.targets.method`). Table 4 is built in every array "
              "dataflow, each design against its baseline in the same dataflow, and then each "
@@ -124,21 +208,33 @@ def to_markdown(doc):
         if not rows:
             continue
         pm = [m for m in ABSOLUTE if any(m in r["paper"] for r in rows)]
+        asic = table.get("part") == "datapath"
         lines += [f"## {table['title']}", "",
-                  f"Source: `{table['seed']}`, {table['table']}. Paper platform: "
-                  f"{table.get('platform', '')}.", "",
-                  f"Baselines: {' '.join(table.get('baselines', '').split())}", ""]
+                  f"Source: `{table['seed']}`, {table['table']}."
+                  + ("" if asic else f" Paper platform: {table.get('platform', '')}."), ""]
+        if asic:
+            lines += _technology(table, library, clock)
+        lines += [f"Baselines: {' '.join(table.get('baselines', '').split())}", ""]
         best = [r for r in rows if r.get("dataflow") == "best"]
         rows = [r for r in rows if r.get("dataflow") != "best"]
-        lines += _paper_table(rows, pm).markdown() + [""]
+        if asic:
+            lines += _asic_table(rows, table, library, clock).markdown() + [""]
+            if table.get("differences"):
+                lines += [f"Where and why ours differ: {' '.join(table['differences'].split())}",
+                          ""]
+        else:
+            lines += _paper_table(rows, pm, library, clock).markdown() + [""]
         if best:
             lines += ["Each design in its best dataflow (the fewest LUTs, then FFs), against "
                       "its baseline in the baseline's best dataflow:", ""]
-            lines += _paper_table(best, pm).markdown() + [""]
+            lines += _paper_table(best, pm, library, clock).markdown() + [""]
         flows = any(r.get("dataflow") for r in rows)
         others = [{"design": r["design"], "dataflow": _dataflow_text(r),
                    "against": x["against"],
-                   "paper": _ratio_text(x["paper"]), "ours": _ratio_text(x["ours"])}
+                   "paper": _ratio_text(x["paper"], approx=table.get("approximate")),
+                   "ours": _ratio_text(x["ours"], missing=x.get("missing"))
+                   + (f"; datapath {_ratio_text(x['ours_datapath'])}"
+                      if "ours_datapath" in x else "")}
                   for r in rows + best for x in r["ratios"] if not x["primary"]]
         if others:
             lines += ["Other baselines" + (" (each in the same dataflow; best against "
@@ -149,7 +245,7 @@ def to_markdown(doc):
                            others).markdown() + [""]
         designs = list({r["design"]: r for r in rows}.values())
         extra = [m for m in ("area_um2", "power_mw", "energy_w")
-                 if any(m in r["paper"] for r in rows)]
+                 if any(m in r["paper"] for r in rows) and not table.get("relative")]
         if extra:
             names = {"area_um2": "area um^2", "power_mw": "power mW", "energy_w": "energy W"}
             lines += ["The paper's other figures (its technology, not comparable in absolute "
@@ -169,6 +265,7 @@ def to_markdown(doc):
             lines += [f"- {d['design']}: `{s['seed']}`, {s['table']}, row \"{s['row']}\"; "
                       f"our build{'s' * (len(mine) > 1)} {built}.{note}{bad}"]
         lines += [""]
+    lines += _ecp5_section(doc)
     pts = doc.get("pareto") or []
     if pts:
         valid = [p for p in pts if p["lut"] is not None and p["snr_db"] is not None]
@@ -197,11 +294,42 @@ def to_markdown(doc):
     return "\n".join(lines) + "\n"
 
 
+def _cells_text(cells):
+    return ", ".join(f"{k} {v}" for k, v in (cells or {}).items()) or MISSING
+
+
+def _ecp5_section(doc):
+    """ECP5 fmax min / median over the placement seeds, and utilization, per PE build."""
+    ecp5 = doc.get("ecp5") or {}
+    if not ecp5:
+        return []
+    n = (doc.get("measures") or {}).get("ecp5_seeds")
+    rows = [{"pe": f"`{name}`", "min": e.get("fmax_min_mhz"), "median": e.get("fmax_median_mhz"),
+             "seeds": ", ".join(f"{k}: {number(v)}" for k, v in (e.get("seeds") or {}).items())
+             or e.get("reason"), "cells": _cells_text(e.get("cells"))}
+            for name, e in ecp5.items()]
+    device = next((e["device"] for e in ecp5.values() if e.get("device")), "ECP5")
+    return [f"## ECP5 post-route fmax (PEs, {device})", "",
+            f"nextpnr-ecp5 on each PE with every input registered, placement seeds 1..{n}: "
+            "fmax minimum and median over the seeds; cells of seed 1 (utilization). "
+            "Post-route, no I/O constraints; Xilinx timing stays with each build's "
+            "`vivado_ooc.tcl`.", ""] + Table(
+        (Column("pe", "PE"), Column("min", "fmax min MHz", "right", number),
+         Column("median", "fmax median MHz", "right", number),
+         Column("seeds", "per seed MHz"), Column("cells", "cells (seed 1)")), rows).markdown() \
+        + [""]
+
+
 def terminal_tables(doc):
     """One :class:`~shiftgen.reports.tables.Table` per paper table, for the terminal."""
     out = []
+    library, clock = _library(doc)
     for t in doc["tables"]:
         rows = [r for r in doc["rows"] if r["table"] == t["id"]]
+        if t.get("part") == "datapath":
+            table = _asic_table(rows, t, library, clock)
+            out.append(Table(table.columns, table.rows, title=t["title"]))
+            continue
         pm = [m for m in ABSOLUTE if any(m in r["paper"] for r in rows)]
         flows = any(r.get("dataflow") for r in rows)
         columns = (Column("design"), *((Column("dataflow"),) if flows else ()),
@@ -210,7 +338,7 @@ def terminal_tables(doc):
                    Column("ours_over_paper", "ours/paper\n" + ", ".join(pm), "right"),
                    Column("baseline"), Column("ratio_pair", "ratio to baseline\npaper → ours"),
                    Column("gates_depth", "gates\n(depth)", "right"),
-                   Column("area", "area um^2\n" + _OSU, "right"))
+                   Column("area", "area um^2\n" + library, "right"))
         out.append(Table(columns, _table_rows(rows, pm), title=t["title"]))
     return out
 
@@ -220,9 +348,16 @@ CSV_COLUMNS = ("table", "design", "dataflow", "spec", "array", "build", "paper_L
                "ours_CARRY4", "ours_over_paper_LUT", "ours_over_paper_FF", "baseline",
                "paper_ratio_LUT", "our_ratio_LUT", "paper_ratio_FF", "our_ratio_FF",
                "paper_ratio_area", "our_ratio_area", "paper_ratio_power", "our_ratio_power",
-               "ours_power_mw", "ours_simulated_power_mw", "ours_energy_pj_per_mac",
-               "generic_gates", "depth", "area_um2",
+               "paper_ratio_energy", "our_ratio_energy", "our_datapath_ratio_area",
+               "our_datapath_ratio_energy", "ours_power_mw", "ours_simulated_power_mw",
+               "ours_energy_pj_per_mac", "datapath_area_um2", "datapath_energy_pj_per_mac",
+               "ecp5_fmax_min_mhz", "ecp5_fmax_median_mhz", "generic_gates", "depth", "area_um2",
                "area_note", "verification", "seed", "source_table", "source_row")
+
+
+def _energy_ratio(d):
+    """A ratio dict's energy: per MAC (Fig. 4) or Table 4's energy in W."""
+    return d.get("energy_pj_per_mac", d.get("energy_w"))
 
 
 def to_csv(doc):
@@ -231,6 +366,7 @@ def to_csv(doc):
     for r in doc["rows"]:
         prim = _primary(r) or {"paper": {}, "ours": {}}
         o, p = r["ours"], r["paper"]
+        dp, dpr = o.get("datapath") or {}, prim.get("ours_datapath") or {}
         ver = o.get("verification")
         rows.append({
             "table": r["table"], "design": r["design"], "dataflow": _dataflow_text(r),
@@ -250,6 +386,14 @@ def to_csv(doc):
             "our_ratio_area": prim["ours"].get("area_um2"),
             "paper_ratio_power": prim["paper"].get("power_mw"),
             "our_ratio_power": prim["ours"].get("power_mw"),
+            "paper_ratio_energy": _energy_ratio(prim["paper"]),
+            "our_ratio_energy": _energy_ratio(prim["ours"]),
+            "our_datapath_ratio_area": dpr.get("area_um2"),
+            "our_datapath_ratio_energy": dpr.get("energy_pj_per_mac"),
+            "datapath_area_um2": dp.get("area_um2"),
+            "datapath_energy_pj_per_mac": dp.get("energy_pj_per_mac"),
+            "ecp5_fmax_min_mhz": o.get("ecp5_fmax_min_mhz"),
+            "ecp5_fmax_median_mhz": o.get("ecp5_fmax_mhz"),
             "ours_power_mw": o.get("power_mw"),
             "ours_simulated_power_mw": o.get("simulated_power_mw"),
             "ours_energy_pj_per_mac": o.get("energy_pj_per_mac"),

@@ -36,10 +36,11 @@ def _numbers(text):
 def test_data_file_is_complete_and_well_formed():
     figures = load_figures()
     ids = {t["id"] for t in figures["tables"]}
-    assert ids == {"seed002_table10", "seed004_table8", "seed001_table4"}
+    assert ids == {"seed002_table10", "seed002_fig4", "seed004_table8", "seed001_table4"}
     rows = figures["rows"]
     designs = {t: [r["design"] for r in rows if r["table"] == t] for t in ids}
     assert len(designs["seed002_table10"]) == 4
+    assert designs["seed002_fig4"] == ["Uniform 8x8", "Uniform 4x8", "APoT 4x8", "PoT 4x8"]
     assert len(designs["seed004_table8"]) == 6
     assert len(designs["seed001_table4"]) == 9  # 3 designs x 8/8, 8/5, 8/4
     for t in ids:  # every table has one reference design, and every ratio has a baseline
@@ -52,7 +53,8 @@ def test_data_file_is_complete_and_well_formed():
             assert (SEEDS / src["seed"]).is_file() or (named and src["seed"] in named), \
                 f"{r['design']}: seed file {src['seed']} unknown"
         assert (ROOT / r["spec"]).is_file(), r["spec"]
-        assert set(r["paper"]) <= {"LUT", "FF", "area_um2", "power_mw", "energy_w"}
+        assert set(r["paper"]) <= {"LUT", "FF", "area_um2", "power_mw", "energy_w",
+                                   "energy_pj_per_mac"}
     _, jobs, names = plan(root=ROOT)
     flows = ("weight_stationary", "broadcast")  # Table 4 is built in both dataflows
     assert len(names) == len(rows) + len(designs["seed001_table4"])
@@ -77,8 +79,27 @@ def test_every_paper_figure_is_in_its_seed_text():
                                 (SEEDS / r["source"]["seed"]).read_text(encoding="utf-8"))
         assert r["source"]["table"].lower() in text.lower()
         found = _numbers(text)
-        for metric, value in r["paper"].items():
+        # A relative table (Fig. 4) gives "N times less": N is in the text, 1 / N is not.
+        for metric, value in (r.get("paper_reduction") or r["paper"]).items():
+            if r["table"] == "seed002_fig4" and r["baseline"] is None:
+                continue  # the reference is 1 by definition
             assert float(value) in found, f"{r['design']} {metric} {value}"
+
+
+def test_fig4_paper_figures_are_the_texts_reductions():
+    """Seed 002 section 5.2: energy "roughly 2.5x ... 3x ... 6x", area "about 1.7x, 1.3x and 2x"."""
+    figures = load_figures()
+    table = next(t for t in figures["tables"] if t["id"] == "seed002_fig4")
+    assert table["part"] == "datapath" and table["relative"] and table["approximate"]
+    assert "5 nm" in table["platform"] and "250 MHz" in table["platform"]
+    assert "50 % toggle" in table["platform"] and "combinational part only" in table["platform"]
+    rows = {r["design"]: r for r in figures["rows"] if r["table"] == "seed002_fig4"}
+    assert rows["Uniform 8x8"]["paper"] == {"area_um2": 1.0, "energy_pj_per_mac": 1.0}
+    for design, area, energy in (("Uniform 4x8", 1.7, 2.5), ("APoT 4x8", 1.3, 3),
+                                 ("PoT 4x8", 2, 6)):
+        assert rows[design]["paper_reduction"] == {"area_um2": area, "energy_pj_per_mac": energy}
+        assert rows[design]["paper"] == {"area_um2": 1 / area, "energy_pj_per_mac": 1 / energy}
+        assert rows[design]["baseline"] == "Uniform 8x8"
 
 
 @pytest.mark.skipif(not QUANTIZERS.is_file(), reason="shared/QUANTIZERS.md not found")
@@ -100,6 +121,35 @@ def test_bad_data_file_is_one_clear_error(tmp_path):
                    "rows:\n- {table: t, design: A, spec: specs/pot_4bit.yaml, baseline: B,\n"
                    "   paper: {LUT: 3}, source: {seed: s.txt, table: T1, row: A}}\n")
     with pytest.raises(InputError, match="baseline 'B' is not another design"):
+        load_figures(bad)
+
+
+_REF = {"design": "A", "baseline": None}
+_B = {"design": "B", "baseline": "A"}
+_REL = {"relative": True, "metrics": ["area_um2"]}
+
+
+@pytest.mark.parametrize("table, rows, match", [
+    (_REL, [_REF, {**_B, "paper": {"area_um2": 0.5}}], "give paper_reduction"),
+    (_REL, [_REF, {**_B, "paper_reduction": {"LUT": 2}}], "paper_reduction must give area_um2"),
+    (_REL, [_REF, {**_B, "paper_reduction": {"area_um2": 0}}], "must be a positive number"),
+    (_REL, [{**_REF, "paper_reduction": {"area_um2": 2}}], "reference design has no paper_red"),
+    ({"relative": True}, [], "metrics go with relative: true"),
+    ({"metrics": ["area_um2"]}, [], "metrics go with relative: true"),
+    ({**_REL, "metrics": ["LUT"], "part": "datapath"}, [], "metrics must be a list of area_um2"),
+    ({"part": "column"}, [], "part must be datapath"),
+    ({**_REL, "relative": "yes"}, [], "must be true or false"),
+])
+def test_bad_relative_table_is_one_clear_error(tmp_path, table, rows, match):
+    import yaml
+    bad = tmp_path / "figures.yaml"
+    source = {"seed": "s.txt", "table": "T1", "row": "r"}
+    bad.write_text(yaml.safe_dump({
+        "tables": [{"id": "t", "title": "T", "seed": "s.txt", "table": "T1", "kind": "pe",
+                    **table}],
+        "rows": [{**r, "table": "t", "spec": "specs/pot_4bit.yaml", "source": source}
+                 for r in rows]}))
+    with pytest.raises(InputError, match=match):
         load_figures(bad)
 
 
@@ -343,8 +393,9 @@ def test_area_says_why_when_missing(tmp_path, monkeypatch):
 def table10(tmp_path_factory):
     out = tmp_path_factory.mktemp("compare")
     events = []
+    # One ECP5 seed: the build's own, so the fixture places nothing more.
     doc = run_compare(out, tables=["seed002_table10"], jobs=2, area=False,
-                      progress=events.append)
+                      progress=events.append, ecp5_seeds=1)
     return out, doc, events
 
 
@@ -384,7 +435,8 @@ def test_cli_reuses_builds_and_prints_json(table10):
     out, doc, _ = table10
     before = (out / "compare.md").read_bytes(), (out / "plots" / "pareto_lut_snr.svg").read_bytes()
     proc = subprocess.run([sys.executable, "-m", "shiftgen", "compare", "--out", str(out),
-                           "--table", "seed002_table10", "--no-area", "--json"],
+                           "--table", "seed002_table10", "--no-area", "--ecp5-seeds", "1",
+                           "--json"],
                           capture_output=True, text=True, cwd=out)
     assert proc.returncode == 0, proc.stderr
     again = json.loads(proc.stdout)
@@ -438,3 +490,231 @@ def test_power_comes_from_the_builds_asic_target():
     assert ratio["ours"]["power_mw"] == 0.75
     md = to_markdown({**_fake_doc(), "tables": figures["tables"], "rows": rows})
     assert "power 0.9036" in md and "| 1.500 (0.500 sim.) |" in md
+
+
+# ---------------------------------------------------------------- liberty, clock, seeds, energy
+
+def _asic(area, mw, dp_area=None, dp_pj=None, reason=None):
+    out = {"area_um2": area, "liberty": "osu018_stdcells.lib", "fmax_mhz": 300.0,
+           "power_mw": {"vectorless": {"total": mw}, "simulated": {"total": mw / 2}},
+           "energy_pj_per_mac": {"vectorless": mw * 10}}
+    out["datapath"] = {"area_um2": dp_area, "power_mw": {"vectorless": {"total": dp_pj / 10}},
+                       "energy_pj_per_mac": {"vectorless": dp_pj}, "critical_path_ns": 3.0} \
+        if dp_area is not None else {"area_um2": None, "reason": reason or "no datapath"}
+    return out
+
+
+def _ecp5(*fmax):
+    return {"device": "LFE5U-25F-CABGA256", "fmax_mhz": sorted(fmax)[len(fmax) // 2],
+            "fmax_min_mhz": min(fmax), "seeds": {str(i + 1): f for i, f in enumerate(fmax)},
+            "cells": {"TRELLIS_COMB": 60, "TRELLIS_FF": 30}, "tools": {"nextpnr": "nextpnr-0.11.1"}}
+
+
+def test_pe_summary_has_the_datapath_and_the_ecp5_seeds():
+    r = _pe_report(50, 16)
+    r["targets"]["asic"] = _asic(7000.0, 2.0, 4800.0, 11.7)
+    r["targets"]["ecp5"] = _ecp5(170.0)
+    ours = summarize_report(r, "pe", {"area_um2": 7000.0}, _ecp5(170.0, 159.0, 158.9))
+    assert ours["datapath"] == {"area_um2": 4800.0, "power_mw": 1.17, "energy_pj_per_mac": 11.7,
+                                "critical_path_ns": 3.0}
+    assert (ours["ecp5_fmax_min_mhz"], ours["ecp5_fmax_mhz"]) == (158.9, 159.0)
+    assert ours["ecp5"]["seeds"] == {"1": 170.0, "2": 159.0, "3": 158.9}
+    assert ours["ecp5"]["cells"] == {"TRELLIS_COMB": 60, "TRELLIS_FF": 30}
+    assert ours["notes"] == {}
+    # Without the compare's seeds, the build's one; without a datapath, why.
+    r["targets"]["asic"] = _asic(7000.0, 2.0, reason="a programmable decoder's table")
+    ours = summarize_report(r, "pe", {"area_um2": 7000.0})
+    assert ours["ecp5_fmax_mhz"] == ours["ecp5_fmax_min_mhz"] == 170.0
+    assert ours["datapath"]["notes"]["area_um2"] == "n/a: a programmable decoder's table"
+    r["targets"]["ecp5"] = {"fmax_mhz": None, "reason": "nextpnr-ecp5 not installed"}
+    assert summarize_report(r)["ecp5"] == {"fmax_min_mhz": None, "fmax_median_mhz": None,
+                                           "reason": "nextpnr-ecp5 not installed"}
+
+
+def _energy_array(lut, ff, pj=None, reason=None):
+    r = _array_report(lut, ff)
+    if pj is not None:
+        r["array"]["targets"]["asic"] = {"power_mw": {"vectorless": {"total": pj * 409.6}},
+                                         "energy_pj_per_mac": {"vectorless": pj}}
+    elif reason is not None:
+        r["array"]["targets"]["asic"] = {"power_mw": None, "energy_pj_per_mac": None,
+                                         "reason": reason}
+    return summarize_report(r, "array")
+
+
+def test_array_energy_ratio_beside_table4s_or_why_not():
+    ours = {"d_4x4": _energy_array(4000, 1000, pj=2.0), "e": _energy_array(1000, 1000, pj=1.0)}
+    assert ours["e"]["energy_pj_per_mac"] == 1.0 and ours["e"]["power_mw"] == 409.6
+    figures = {"tables": [FAKE["tables"][1]], "rows": [
+        FAKE["rows"][3], {**FAKE["rows"][4], "paper": {"LUT": 250, "FF": 100, "energy_w": 0.75}}]}
+    names = {k: v for k, v in NAMES.items() if k[0] == "arr"}
+    big = compute_rows(figures, ours, names)[1]["ratios"][0]
+    # The paper's 0.75 W / 1.5 W beside our energy per MAC, 1 pJ / 2 pJ.
+    assert big["paper"]["energy_w"] == 0.5 and big["ours"]["energy_w"] == 0.5
+    assert "missing" not in big
+    for arr, why in ((_energy_array(1000, 1000),
+                      "n/a: the report has no array.targets.asic"),
+                     (_energy_array(1000, 1000, reason="sta not installed"),
+                      "n/a: sta not installed")):
+        row = compute_rows(figures, {**ours, "e": arr}, names)[1]
+        assert row["ratios"][0]["ours"]["energy_w"] is None
+        assert row["ratios"][0]["missing"] == {"energy_w": why}
+        md = to_markdown({**_fake_doc(), "tables": figures["tables"],
+                          "rows": compute_rows(figures, {**ours, "e": arr}, names)})
+        assert f"energy {why}" in md and "energy pJ/MAC" in md
+
+
+FIG4 = {"tables": [{"id": "fig", "title": "Fig table", "seed": "x.txt", "table": "Fig. 4",
+                    "kind": "pe", "part": "datapath", "relative": True, "approximate": True,
+                    "metrics": ["area_um2", "energy_pj_per_mac"],
+                    "platform": "5 nm, 250 MHz, 50 % toggle rate, combinational part only",
+                    "baselines": "all against M", "differences": "technology; clock; registers"}],
+        "rows": [{"table": "fig", "design": "M", "spec": "specs/a.yaml", "array": None,
+                  "baseline": None, "also_vs": [], "note": None,
+                  "paper": {"area_um2": 1.0, "energy_pj_per_mac": 1.0},
+                  "source": {"seed": "x.txt", "table": "Fig. 4", "row": "M"}},
+                 {"table": "fig", "design": "P", "spec": "specs/b.yaml", "array": None,
+                  "baseline": "M", "also_vs": [], "note": None,
+                  "paper_reduction": {"area_um2": 2, "energy_pj_per_mac": 6},
+                  "paper": {"area_um2": 0.5, "energy_pj_per_mac": 1 / 6},
+                  "source": {"seed": "x.txt", "table": "Fig. 4", "row": "P"}}]}
+
+
+def _fig4_rows():
+    def pe(area, mw, dp_area, dp_pj):
+        r = _pe_report(50, 16)
+        r["targets"]["asic"] = _asic(area, mw, dp_area, dp_pj)
+        r["targets"]["ecp5"] = _ecp5(150.0)
+        return summarize_report(r, "pe", {"area_um2": area})
+    ours = {"a": pe(17500.0, 4.9, 14200.0, 35.3), "b": pe(7000.0, 2.0, 4800.0, 11.7)}
+    return compute_rows(FIG4, ours, {("fig", "M", None): "a", ("fig", "P", None): "b"})
+
+
+def test_datapath_table_ratios_ours_beside_the_papers():
+    ratio = _fig4_rows()[1]["ratios"][0]
+    assert ratio["paper"] == {"area_um2": 0.5, "energy_pj_per_mac": round(1 / 6, 4)}
+    assert ratio["ours_datapath"] == {"area_um2": round(4800 / 14200, 4),
+                                      "energy_pj_per_mac": round(11.7 / 35.3, 4)}
+    assert ratio["ours"] == {"area_um2": 0.4, "energy_pj_per_mac": round(20 / 49, 4)}
+    # Only a datapath table carries datapath ratios.
+    assert all("ours_datapath" not in x for r in compute_rows(FAKE, _fake_ours(), NAMES)
+               for x in r["ratios"])
+
+
+def test_datapath_table_names_both_technologies():
+    doc = {**_fake_doc(), "tables": FIG4["tables"], "rows": _fig4_rows(),
+           "measures": {"clock_mhz": 125.0, "liberty": {"name": "osu018_stdcells.lib",
+                                                        "sha256": "0"},
+                        "sta": "OpenSTA 2.0.17", "nextpnr": "nextpnr-0.11.1", "ecp5_seeds": 3}}
+    md = to_markdown(doc)
+    assert "Paper: 5 nm, 250 MHz, 50 % toggle rate, combinational part only." in md
+    assert "Ours: OSU 0.18 um standard cells, 125 MHz (the build's clock)" in md
+    assert "vectorless activity 0.5" in md and "simulated" in md
+    assert "| P | `b` | M | area ~0.5, energy ~0.1667 (2x less, 6x less) | area 0.338, " \
+           "energy 0.3314 | area 0.4, energy 0.4082 | 4,800.0 / 11.7 | 7,000.0 / 20 / 1 |" in md
+    assert "Where and why ours differ: technology; clock; registers" in md
+    lines = list(csv.DictReader(io.StringIO(to_csv(doc))))
+    assert lines[1]["our_datapath_ratio_area"] == "0.338"
+    assert lines[1]["paper_ratio_energy"] == "0.1667" and lines[1]["datapath_area_um2"] == "4800.0"
+    assert lines[1]["ecp5_fmax_median_mhz"] == "150.0"
+    # Another liberty is named by its file.
+    doc["measures"]["liberty"] = {"name": "my28nm.lib", "sha256": "1"}
+    assert "Ours: my28nm.lib standard cells, 125 MHz" in to_markdown(doc)
+    from shiftgen.reports.compare import terminal_tables
+    assert terminal_tables(doc)[0].title == "Fig table"
+
+
+def test_ecp5_section_gives_min_and_median_over_the_seeds():
+    doc = {**_fake_doc(), "measures": {"clock_mhz": 100.0, "liberty": None, "sta": None,
+                                       "nextpnr": "nextpnr-0.11.1", "ecp5_seeds": 3},
+           "ecp5": {"pot_4bit": compare.rows.ecp5_summary(_ecp5(170.9, 159.0, 158.9)),
+                    "x": compare.rows.ecp5_summary(None)}}
+    md = to_markdown(doc)
+    assert "## ECP5 post-route fmax (PEs, LFE5U-25F-CABGA256)" in md
+    assert "placement seeds 1..3" in md
+    assert "| `pot_4bit` | 158.9 | 159 | 1: 170.9, 2: 159, 3: 158.9 | TRELLIS_COMB 60, " \
+           "TRELLIS_FF 30 |" in md
+    assert "| `x` | — | — | not run | — |" in md
+
+
+def test_cache_key_holds_the_liberty_clock_and_tools():
+    base = {"clock_mhz": 100.0, "liberty": {"name": "osu018_stdcells.lib", "sha256": "a"},
+            "sta": "OpenSTA 2.0.17", "nextpnr": "nextpnr-0.11.1"}
+    key = lambda m: {j["name"]: j["key"] for j in plan(["seed002_fig4"], root=ROOT,  # noqa
+                                                       measured=m)[1]}
+    first = key(base)
+    assert key(dict(base)) == first
+    for change in ({"clock_mhz": 250.0}, {"liberty": {"name": "osu018_stdcells.lib",
+                                                      "sha256": "b"}},
+                   {"sta": "OpenSTA 2.0.18"}, {"nextpnr": "nextpnr-0.12"}, {"nextpnr": None}):
+        other = key({**base, **change})
+        assert all(other[n] != first[n] for n in first), change
+
+
+def test_measures_read_the_liberty_and_the_tools(tmp_path):
+    from shiftgen.synth.liberty import find_liberty
+    from shiftgen.synth.ecp5 import nextpnr_version
+    from shiftgen.flows.compare.plan import measures
+    got = measures(clock_mhz=250.0)
+    assert got["clock_mhz"] == 250.0 and got["nextpnr"] == nextpnr_version()
+    if find_liberty() is not None:
+        import hashlib
+        assert got["liberty"]["sha256"] == hashlib.sha256(find_liberty().read_bytes()).hexdigest()
+    (tmp_path / "x.lib").write_text("x\n")
+    with pytest.raises(InputError, match="not a liberty file"):
+        measures(tmp_path / "x.lib")
+
+
+def test_build_job_passes_the_liberty_clock_and_seeds(tmp_path, monkeypatch):
+    calls = {}
+    report = _pe_report(50, 16)
+    report["targets"]["ecp5"] = _ecp5(170.0)
+    report["targets"]["asic"] = _asic(7000.0, 2.0)
+
+    def fake_build(spec, out_root, **kw):
+        calls["build"] = kw
+        return report, tmp_path / "b", {}
+
+    def fake_ecp5(verilog, top, **kw):
+        calls["ecp5"] = kw
+        return _ecp5(170.0, 160.0, 150.0)
+    monkeypatch.setattr(compare.task, "build", fake_build)
+    monkeypatch.setattr("shiftgen.synth.ecp5.ecp5_target", fake_ecp5)
+    res = compare.task.build_job({"name": "pot_4bit", "kind": "pe",
+                                  "spec_path": str(ROOT / "specs" / "pot_4bit.yaml"),
+                                  "out_root": str(tmp_path), "build": True, "area": True,
+                                  "liberty": "/x/my.lib", "clock_mhz": 250.0, "ecp5_seeds": 3})
+    assert calls["build"]["liberty"] == compare.task.Path("/x/my.lib")
+    assert calls["build"]["clock_mhz"] == 250.0
+    assert list(calls["ecp5"]["seeds"]) == [1, 2, 3] and calls["ecp5"]["earlier"] == \
+        report["targets"]["ecp5"]
+    assert res["ecp5"]["fmax_min_mhz"] == 150.0 and res["area"]["area_um2"] == 7000.0
+
+
+def test_cached_ecp5_is_reused_only_with_every_seed():
+    has = compare.run._has_ecp5
+    assert has(_ecp5(1.0, 2.0, 3.0), 3) and not has(_ecp5(1.0), 3) and not has(None, 3)
+    assert has({"fmax_mhz": None, "reason": "nextpnr-ecp5 not installed"}, 3)
+    assert not has({"fmax_mhz": None, "reason": "error: ToolError: x"}, 3)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--liberty", "missing.lib"], "cannot read the liberty"),
+    (["--liberty", "bad.lib"], "not a liberty file"),
+    (["--clock-mhz", "0"], "--clock-mhz must be a clock in MHz"),
+    (["--clock-mhz", "nan"], "--clock-mhz must be a clock in MHz"),
+    (["--ecp5-seeds", "0"], "--ecp5-seeds must be a count of placement seeds, 1 to 100, not 0"),
+    (["--ecp5-seeds", "1000"], "--ecp5-seeds must be a count"),
+])
+def test_cli_bad_liberty_clock_or_seeds_exit_2_and_write_nothing(tmp_path, args, fragment):
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "bad.lib").write_text("cell (x) {}\n")
+    args = [str(tmp_path / a) if a.endswith(".lib") else a for a in args]
+    proc = subprocess.run([sys.executable, "-m", "shiftgen", "compare", "--out",
+                           str(work / "c"), "--table", "seed002_fig4", *args],
+                          capture_output=True, text=True, cwd=work)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: ") and fragment in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert not any(work.iterdir())

@@ -1,7 +1,7 @@
 """``shiftgen compare``: every paper configuration and its baselines, built in one run.
 
 The paper figures live in ``shiftgen/data/paper_figures.yaml`` (one row per
-design of seed 002 Table 10, seed 004 Table VIII and seed 001 Table 4, each
+design of seed 002 Table 10 and Fig. 4, seed 004 Table VIII and seed 001 Table 4, each
 with its seed file, table and row). :func:`run_compare` builds each row's
 spec once (:func:`shiftgen.flows.build.build`, Yosys ``xilinx7`` and ``generic``),
 plus a few more PE specs for the Pareto plot, in a pool of processes, and
@@ -15,7 +15,12 @@ writes to ``out_dir``:
   (:mod:`shiftgen.reports.plots`);
 - ``builds/<name>/``: the build directories. A build is reused when the
   cache (``cache/<sha256>.json``, :class:`shiftgen.cache.Cache`) holds
-  the hash of its spec text, shiftgen and Yosys versions (unless ``force``);
+  the hash of its spec text, the shiftgen and Yosys versions and what its
+  ASIC and ECP5 figures depend on (:func:`~shiftgen.flows.compare.plan.measures`:
+  the liberty's SHA-256, the clock, the OpenSTA and nextpnr versions), unless
+  ``force``; the cache entry also holds the PE's area and its ECP5 fmax over
+  the placement seeds (seed 002 Fig. 4's datapath comes from each build's
+  ``targets.asic.datapath``);
 - ``specs/``: the spec files of arrays made from a PE spec (a data-file row
   with ``array: {rows, cols}``, where no array spec is shipped).
 

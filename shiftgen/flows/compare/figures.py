@@ -20,6 +20,11 @@ def _fail(msg):
 def load_figures(path=None):
     """The paper figures: ``{"tables": [...], "rows": [...], "extra_specs": [...]}``, checked.
 
+    In a ``relative`` table the paper gives each design's figures as "N
+    times less" than its reference design's (seed 002 Fig. 4): a row's
+    ``paper_reduction`` ``{metric: N}`` becomes ``paper`` ``{metric: 1 / N}``,
+    the reference's ``paper`` is 1 for each of the table's ``metrics``.
+
     Parameters
     ----------
     path : str or os.PathLike, optional
@@ -49,18 +54,24 @@ def load_figures(path=None):
         if t["id"] in tables:
             _fail(f"table {t['id']} listed twice")
         _check_dataflows(t)
+        _check_relative(t)
         tables[t["id"]] = t
     seen = set()
     for r in doc["rows"]:
-        for key in ("table", "design", "spec", "paper", "source"):
+        for key in ("table", "design", "spec", "source"):
             if key not in r:
                 _fail(f"row {r.get('design')!r}: missing {key!r}")
         if r["table"] not in tables:
             _fail(f"row {r['design']!r}: unknown table {r['table']!r}")
+        if tables[r["table"]]["relative"]:
+            _relative_paper(r, tables[r["table"]])
+        elif "paper" not in r:
+            _fail(f"row {r['design']!r}: missing 'paper'")
         if (r["table"], r["design"]) in seen:
             _fail(f"row {r['design']!r} listed twice in {r['table']}")
         seen.add((r["table"], r["design"]))
-        if not isinstance(r["paper"], dict) or "LUT" not in r["paper"]:
+        if not isinstance(r["paper"], dict) or not (
+                "LUT" in r["paper"] or tables[r["table"]]["relative"]):
             _fail(f"row {r['design']!r}: paper figures need at least LUT")
         for k, v in r["paper"].items():
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
@@ -99,6 +110,49 @@ def _check_dataflows(table):
             or not all(f in DATAFLOWS for f in flows):
         _fail(f"table {table['id']}: dataflows must be a list of distinct names of "
               f"{', '.join(DATAFLOWS)}, not {flows!r}")
+
+
+def _check_relative(table):
+    """A table's ``part``, ``relative``, ``metrics`` and ``approximate`` fields."""
+    from .rows import DATAPATH, METRICS
+    part = table.setdefault("part", None)
+    if part not in (None, "datapath") or (part and table["kind"] != "pe"):
+        _fail(f"table {table['id']}: part must be datapath (the combinational part of a "
+              f"PE, kind: pe), not {part!r}")
+    table.setdefault("approximate", False)
+    relative = table.setdefault("relative", False)
+    if not isinstance(relative, bool) or not isinstance(table["approximate"], bool):
+        _fail(f"table {table['id']}: relative and approximate must be true or false, not "
+              f"{relative!r}, {table['approximate']!r}")
+    metrics = table.setdefault("metrics", None)
+    if relative != (metrics is not None):
+        _fail(f"table {table['id']}: metrics go with relative: true, and only with it")
+    allowed = DATAPATH if part else METRICS
+    if relative and (not isinstance(metrics, list) or not metrics
+                     or not all(m in allowed for m in metrics)):
+        _fail(f"table {table['id']}: metrics must be a list of {', '.join(allowed)}, "
+              f"not {metrics!r}")
+
+
+def _relative_paper(row, table):
+    """``paper`` of a row of a ``relative`` table, from its ``paper_reduction``."""
+    if "paper" in row:
+        _fail(f"row {row['design']!r}: a relative table's rows give paper_reduction "
+              f"(N times less than the reference), not paper")
+    red = row.get("paper_reduction")
+    if row.get("baseline") is None:
+        if red is not None:
+            _fail(f"row {row['design']!r}: the reference design has no paper_reduction")
+        row["paper"] = {m: 1.0 for m in table["metrics"]}
+        return
+    if not isinstance(red, dict) or set(red) != set(table["metrics"]):
+        _fail(f"row {row['design']!r}: paper_reduction must give "
+              f"{', '.join(table['metrics'])}, not {red!r}")
+    for k, v in red.items():
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
+            _fail(f"row {row['design']!r}: paper_reduction {k} must be a positive number, "
+                  f"not {v!r}")
+    row["paper"] = {m: 1 / red[m] for m in table["metrics"]}
 
 
 def dataflows_of(table):

@@ -10,7 +10,7 @@ from ...files import write_text
 from ...cache import content_key
 from .figures import DATA_FILE, dataflows_of, load_figures, select
 
-__all__ = ["repo_root", "spec_key", "job_for", "derived_text", "spec_from", "plan",
+__all__ = ["repo_root", "measures", "spec_key", "job_for", "derived_text", "spec_from", "plan",
            "write_derived"]
 
 
@@ -24,17 +24,56 @@ def repo_root():
     return root if (root / "specs").is_dir() else Path.cwd()
 
 
-def spec_key(spec_text, array=None, name=None):
-    """Hash of what a build depends on: the spec text, the array override, the versions."""
+def measures(liberty=None, clock_mhz=None):
+    """What every build's ASIC and ECP5 figures depend on besides its spec and Yosys.
+
+    The sweep's own settings (:func:`shiftgen.flows.sweep.task.measurement_settings`)
+    without its result format, which is the sweep's, not a build's.
+
+    Parameters
+    ----------
+    liberty : str or os.PathLike, optional
+        ``--liberty``; default the embedded OSU 0.18 um one.
+    clock_mhz : float, optional
+        ``--clock-mhz``; default :data:`shiftgen.synth.asic.DEFAULT_CLOCK_MHZ`.
+
+    Returns
+    -------
+    dict
+        ``clock_mhz``, ``liberty`` (``{"name", "sha256"}`` or ``None`` when
+        there is none), ``sta`` (OpenSTA's version) and ``nextpnr`` (its
+        version), each ``None`` when the tool is not installed.
+
+    Raises
+    ------
+    InputError
+        If ``liberty`` cannot be read or lacks a cell the flow needs.
+    """
+    from ...synth.asic import DEFAULT_CLOCK_MHZ
+    from ..sweep.task import measurement_settings
+    settings = measurement_settings(DEFAULT_CLOCK_MHZ if clock_mhz is None else clock_mhz,
+                                    liberty)
+    settings.pop("format")
+    return settings
+
+
+def spec_key(spec_text, array=None, name=None, measured=None):
+    """Hash of what a build depends on: the spec text, the array override, the versions.
+
+    ``measured``: :func:`measures`; a change of the liberty, the clock, OpenSTA
+    or nextpnr changes the key, so the builds are made again with it.
+    """
     from ...tools.yosys import find_yosys
     return content_key({"spec": spec_text, "array": array, "name": name,
-                        "shiftgen": __version__, "yosys": find_yosys().version})
+                        "shiftgen": __version__, "yosys": find_yosys().version,
+                        "measures": measured})
 
 
-def job_for(spec_rel, array, root, dataflow=None):
+def job_for(spec_rel, array, root, dataflow=None, measured=None):
     """Name, spec path, array override and key of a build; the spec is loaded to check it.
 
     ``dataflow``: build the array in this dataflow (default: as the spec says).
+    ``measured``: :func:`measures`, part of the key.
     """
     path = root / spec_rel
     try:
@@ -50,7 +89,7 @@ def job_for(spec_rel, array, root, dataflow=None):
             array = {**(array or {}), "dataflow": dataflow}
     spec = spec_from(text, path, array)
     return {"name": spec.name, "spec_path": str(path), "spec_rel": spec_rel, "array": array,
-            "key": spec_key(text, array, spec.name), "kind": "array" if spec.array else "pe",
+            "key": spec_key(text, array, spec.name, measured), "kind": "array" if spec.array else "pe",
             "family": spec.family.name, "weight_bits": spec.pe.weight_bits}
 
 
@@ -93,8 +132,10 @@ def spec_from(text, path, array):
     return parse_spec(derived_text(text, path, array), path=path)
 
 
-def plan(tables=None, extra=None, root=None, figures=None):
+def plan(tables=None, extra=None, root=None, figures=None, measured=None):
     """The builds of a run: ``(figures, jobs, names)`` without running anything.
+
+    ``measured``: :func:`measures`, part of every key.
 
     ``extra``: PE specs built beside the paper rows (default the data file's
     ``extra_specs`` when every table is compared, none otherwise). ``names``
@@ -109,11 +150,11 @@ def plan(tables=None, extra=None, root=None, figures=None):
     tables = {t["id"]: t for t in figures["tables"]}
     for r in figures["rows"]:
         for flow in dataflows_of(tables[r["table"]]):
-            job = job_for(r["spec"], r["array"], root, flow)
+            job = job_for(r["spec"], r["array"], root, flow, measured)
             names[(r["table"], r["design"], flow)] = job["name"]
             jobs.setdefault(job["name"], job)
     for rel in extra:
-        job = job_for(rel, None, root)
+        job = job_for(rel, None, root, measured=measured)
         jobs.setdefault(job["name"], job)
     # Longest first: arrays, then PEs, each in file order.
     ordered = [j for j in jobs.values() if j["kind"] == "array"] + \

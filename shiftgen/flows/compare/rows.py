@@ -2,19 +2,63 @@
 
 from pathlib import Path
 
-__all__ = ["METRICS", "ABSOLUTE", "METRIC_LABEL", "summarize_report", "compute_rows"]
+__all__ = ["METRICS", "ABSOLUTE", "METRIC_LABEL", "OURS_KEY", "DATAPATH", "summarize_report",
+           "ecp5_summary", "compute_rows"]
 
 #: Figures that ratios are taken of, when the paper gives them for both designs.
-METRICS = ("LUT", "FF", "area_um2", "power_mw")
+METRICS = ("LUT", "FF", "area_um2", "power_mw", "energy_pj_per_mac", "energy_w")
 #: Figures compared as ours / paper (the others come from different technologies).
 ABSOLUTE = ("LUT", "FF")
-METRIC_LABEL = {"LUT": "LUT", "FF": "FF", "area_um2": "area", "power_mw": "power"}
+METRIC_LABEL = {"LUT": "LUT", "FF": "FF", "area_um2": "area", "power_mw": "power",
+                "energy_pj_per_mac": "energy", "energy_w": "energy"}
+#: Our figure a paper figure's ratio is set beside, where the names differ. Seed 001
+#: Table 4's "Energy (W)" is the power of arrays doing 64 x 64 MACs a cycle, so its
+#: ratio is one of energy per MAC: ours per MAC, since our dataflows differ in cycles.
+OURS_KEY = {"energy_w": "energy_pj_per_mac"}
+#: The figures of the combinational datapath alone (``targets.asic.datapath``).
+DATAPATH = ("area_um2", "power_mw", "energy_pj_per_mac")
 
 
-def summarize_report(report, kind="pe", area=None):
+def _why_no_power(asic, where):
+    """Why ``asic`` (a ``targets.asic``) has no power figure."""
+    if not asic:
+        return f"n/a: the report has no {where}"
+    return f"n/a: {asic.get('reason') or asic.get('power_reason') or 'no power figure'}"
+
+
+def ecp5_summary(ecp5):
+    """The ECP5 columns of a PE: ``device``, ``seeds``, ``fmax_min_mhz``,
+    ``fmax_median_mhz``, ``cells`` (seed 1), or ``reason`` when there are none."""
+    if not ecp5 or ecp5.get("fmax_mhz") is None:
+        return {"fmax_min_mhz": None, "fmax_median_mhz": None,
+                "reason": (ecp5 or {}).get("reason") or "not run"}
+    return {"device": ecp5.get("device"), "seeds": ecp5.get("seeds"),
+            "fmax_min_mhz": ecp5.get("fmax_min_mhz", ecp5["fmax_mhz"]),
+            "fmax_median_mhz": ecp5["fmax_mhz"], "cells": ecp5.get("cells"),
+            "nextpnr": (ecp5.get("tools") or {}).get("nextpnr")}
+
+
+def _datapath(asic):
+    """Seed 002 Fig. 4's figures: the combinational datapath alone (``targets.asic.datapath``)."""
+    dp = asic.get("datapath") or {}
+    power = (dp.get("power_mw") or {}).get("vectorless")
+    out = {"area_um2": dp.get("area_um2"), "power_mw": power["total"] if power else None,
+           "energy_pj_per_mac": (dp.get("energy_pj_per_mac") or {}).get("vectorless"),
+           "critical_path_ns": dp.get("critical_path_ns")}
+    if out["area_um2"] is None or out["energy_pj_per_mac"] is None:
+        reason = f"n/a: {dp.get('reason') or 'the report has no targets.asic.datapath'}"
+        out["notes"] = {m: reason for m in DATAPATH if out[m] is None}
+    return out
+
+
+def summarize_report(report, kind="pe", area=None, ecp5=None):
     """Our figures from a ``report.json``: xilinx7 LUT/FF/CARRY4, generic gates and depth.
 
-    For ``kind == "array"`` the array totals (``report["array"]["targets"]``).
+    For ``kind == "array"`` the array totals (``report["array"]["targets"]``),
+    and their power when the report has ``array.targets.asic``. ``area``:
+    the PE's standard-cell area result; ``ecp5``: its ECP5 result over the
+    compare's placement seeds (default the build's own). ``notes`` says why a
+    figure is missing, by metric.
     """
     from ...verify.verdict import Verdict, report_failures
     if kind == "array":
@@ -25,24 +69,39 @@ def summarize_report(report, kind="pe", area=None):
                 "generic_gates": gt.get("total"), "depth": gt.get("depth"),
                 "recipe": x.get("recipe"), "method": t.get("method"),
                 "cells": x.get("instances")}
+        asic, where = t.get("asic") or {}, "array.targets.asic"
     else:
         x = report["targets"].get("xilinx7") or {}
         g = report["targets"].get("generic") or {}
         ours = {"LUT": x.get("LUT"), "FF": x.get("FF"), "CARRY4": x.get("CARRY4"),
                 "generic_gates": g.get("total"), "depth": report.get("depth"),
                 "recipe": x.get("recipe")}
-    asic = report.get("targets", {}).get("asic") or {} if kind == "pe" else {}
+        asic, where = report["targets"].get("asic") or {}, "targets.asic"
     power = (asic.get("power_mw") or {}).get("vectorless")
     # Power: OpenSTA on the area's cell netlist, every net at 0.5 (the papers' convention).
     ours["power_mw"] = power["total"] if power else None
     ours["energy_pj_per_mac"] = (asic.get("energy_pj_per_mac") or {}).get("vectorless")
     ours["simulated_power_mw"] = ((asic.get("power_mw") or {}).get("simulated") or {}).get("total")
     ours["fmax_mhz"] = asic.get("fmax_mhz")
-    ours["ecp5_fmax_mhz"] = (report.get("targets", {}).get("ecp5") or {}).get("fmax_mhz") \
-        if kind == "pe" else None
+    notes = {}
+    if ours["energy_pj_per_mac"] is None:
+        notes["energy_pj_per_mac"] = _why_no_power(asic, where)
+    if ours["power_mw"] is None:
+        notes["power_mw"] = _why_no_power(asic, where)
+    if kind == "pe":
+        ecp5 = ecp5_summary(ecp5 or report["targets"].get("ecp5"))
+        ours["ecp5_fmax_mhz"] = ecp5["fmax_median_mhz"]
+        ours["ecp5_fmax_min_mhz"] = ecp5["fmax_min_mhz"]
+        ours["ecp5"] = ecp5
+        ours["datapath"] = _datapath(asic)
+    else:
+        ours["ecp5_fmax_mhz"] = None
     area = area or {"area_um2": None, "reason": "not run"}
     ours["area_um2"] = area.get("area_um2")
     ours["area_note"] = None if area.get("area_um2") is not None else area.get("reason")
+    if ours["area_note"]:
+        notes["area_um2"] = ours["area_note"]
+    ours["notes"] = notes
     if area.get("liberty"):
         ours["liberty"] = Path(str(area["liberty"])).name
         ours["area_recipe"] = area.get("recipe")
@@ -54,6 +113,18 @@ def _ratio(a, b):
     if a is None or b is None or b == 0:
         return None
     return round(a / b, 4)
+
+
+def _ours_ratios(ours, b_ours, metrics):
+    """``{"ours": {metric: ratio}}``, and ``missing``: why a ratio is ``None``, where known."""
+    out, missing = {}, {}
+    for m in metrics:
+        k = OURS_KEY.get(m, m)
+        out[m] = _ratio(ours.get(k), b_ours.get(k))
+        why = (ours.get("notes") or {}).get(k) or (b_ours.get("notes") or {}).get(k)
+        if out[m] is None and why:
+            missing[m] = why
+    return {"ours": out, **({"missing": missing} if missing else {})}
 
 
 def _merit(ours):
@@ -88,11 +159,15 @@ def compute_rows(figures, ours_by_name, names):
         (LUT, FF), ``baseline``, ``ratios`` (one entry per baseline, the
         primary first: ``against``, ``primary``, ``paper`` and ``ours``, each
         ``{metric: design/baseline}`` over the metrics the paper gives for
-        both), ``source``, ``note``.
+        both (ours of :data:`OURS_KEY` where named so), ``missing`` (why an
+        our ratio is ``None``, by metric, where a report says), and in a table
+        with ``part: datapath`` ``ours_datapath``: the same ratios of the
+        combinational datapaths), ``source``, ``note``.
     """
     from .figures import dataflows_of
     by_key = {(r["table"], r["design"]): r for r in figures["rows"]}
     flows = {t["id"]: dataflows_of(t) for t in figures["tables"]}
+    parts = {t["id"]: t.get("part") for t in figures["tables"]}
 
     def built(table, design, flow):
         name = names[(table, design, flow)]
@@ -111,10 +186,16 @@ def compute_rows(figures, ours_by_name, names):
             b = by_key[(r["table"], label)]
             b_ours = pick(label)
             metrics = [m for m in METRICS if m in paper and m in b["paper"]]
-            ratios.append({
-                "against": label, "primary": i == 0,
-                "paper": {m: _ratio(paper[m], b["paper"][m]) for m in metrics},
-                "ours": {m: _ratio(ours.get(m), b_ours.get(m)) for m in metrics}})
+            entry = {"against": label, "primary": i == 0,
+                     "paper": {m: _ratio(paper[m], b["paper"][m]) for m in metrics},
+                     **_ours_ratios(ours, b_ours, metrics)}
+            if parts[r["table"]] == "datapath":
+                dp = _ours_ratios(ours.get("datapath") or {}, b_ours.get("datapath") or {},
+                                  [m for m in metrics if m in DATAPATH])
+                entry["ours_datapath"] = dp["ours"]
+                if "missing" in dp:
+                    entry["missing_datapath"] = dp["missing"]
+            ratios.append(entry)
         return {
             "table": r["table"], "design": r["design"], "dataflow": flow, **(extra or {}),
             "spec": r["spec"], "array": r["array"], "name": name, "paper": dict(paper),
