@@ -90,9 +90,9 @@ def _table_rows(rows, pm):
             "paper_ratio": _ratio_text(prim["paper"]) if prim else MISSING,
             "our_ratio": _ratio_text(prim["ours"], missing=prim.get("missing"))
             if prim else MISSING,
-            "ratio_pair": "\n".join(f"{METRIC_LABEL[m]} {number(prim['paper'][m])} → "
-                                    f"{number(prim['ours'][m])}" for m in prim["paper"])
-            if prim and prim["paper"] else MISSING,
+            "ratio_pair": "\n".join(f"{METRIC_LABEL[m]} {number(prim['paper'].get(m))} → "
+                                    f"{number(prim['ours'][m])}" for m in prim["ours"])
+            if prim and prim["ours"] else MISSING,
             "gates": number(r["ours"].get("generic_gates")),
             "depth": number(r["ours"].get("depth")),
             "gates_depth": f"{number(r['ours'].get('generic_gates'))} "

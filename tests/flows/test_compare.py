@@ -36,13 +36,15 @@ def _numbers(text):
 def test_data_file_is_complete_and_well_formed():
     figures = load_figures()
     ids = {t["id"] for t in figures["tables"]}
-    assert ids == {"seed002_table10", "seed002_fig4", "seed004_table8", "seed001_table4"}
+    assert ids == {"seed002_table10", "seed002_fig4", "seed004_table8", "seed001_table4",
+                   "seed001_table4_constant"}
     rows = figures["rows"]
     designs = {t: [r["design"] for r in rows if r["table"] == t] for t in ids}
     assert len(designs["seed002_table10"]) == 4
     assert designs["seed002_fig4"] == ["Uniform 8x8", "Uniform 4x8", "APoT 4x8", "PoT 4x8"]
     assert len(designs["seed004_table8"]) == 6
     assert len(designs["seed001_table4"]) == 9  # 3 designs x 8/8, 8/5, 8/4
+    assert len(designs["seed001_table4_constant"]) == 6  # one per family
     for t in ids:  # every table has one reference design, and every ratio has a baseline
         assert [r for r in rows if r["table"] == t and r["baseline"] is None]
     named = QUANTIZERS.read_text() if QUANTIZERS.is_file() else None
@@ -58,6 +60,8 @@ def test_data_file_is_complete_and_well_formed():
     _, jobs, names = plan(root=ROOT)
     flows = ("weight_stationary", "broadcast")  # Table 4 is built in both dataflows
     assert len(names) == len(rows) + len(designs["seed001_table4"])
+    constant = [by for by in jobs if by["name"].endswith("_64x64_constant")]
+    assert len(constant) == 6 and all(j["kind"] == "array" for j in constant)
     table4 = {names[("seed001_table4", d, f)] for d in designs["seed001_table4"] for f in flows}
     assert len(table4) == 18
     by_name = {j["name"]: j for j in jobs}
@@ -718,3 +722,33 @@ def test_cli_bad_liberty_clock_or_seeds_exit_2_and_write_nothing(tmp_path, args,
     assert proc.stderr.startswith("error: ") and fragment in proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert not any(work.iterdir())
+
+
+def test_constant_rows_the_paper_lacks_compare_on_their_baselines_figures():
+    figures = {"tables": [{**FAKE["tables"][1], "new_designs": True}], "rows": [
+        FAKE["rows"][3], {**FAKE["rows"][4], "paper": {}}]}
+    ours = {"d_4x4": _energy_array(4000, 1000, pj=2.0), "e": _energy_array(1000, 500, pj=0.5)}
+    names = {k: v for k, v in NAMES.items() if k[0] == "arr"}
+    new = compute_rows(figures, ours, names)[1]
+    assert new["ratios"][0]["paper"] == {}
+    assert new["ratios"][0]["ours"] == {"LUT": 0.25, "FF": 0.5, "energy_w": 0.25}
+    assert new["ours_over_paper"] == {}
+    md = to_markdown({**_fake_doc(), "tables": figures["tables"],
+                      "rows": compute_rows(figures, ours, names)})
+    assert "| — | LUT 0.25, FF 0.5, energy 0.25 |" in md
+
+
+def test_paper_rows_need_figures_unless_the_table_has_new_designs(tmp_path):
+    bad = tmp_path / "figures.yaml"
+    row = ("rows:\n- {table: t, design: A, spec: specs/pot_4bit.yaml, baseline: null,\n"
+           "   paper: {}, source: {seed: s.txt, table: T1, row: A}}\n")
+    bad.write_text("tables: [{id: t, title: T, seed: s.txt, table: T1, kind: array}]\n" + row)
+    with pytest.raises(InputError, match="paper figures need at least LUT$"):
+        load_figures(bad)
+    bad.write_text("tables: [{id: t, title: T, seed: s.txt, table: T1, kind: array, "
+                   "new_designs: true}]\n" + row)
+    assert load_figures(bad)["rows"][0]["paper"] == {}
+    bad.write_text("tables: [{id: t, title: T, seed: s.txt, table: T1, kind: array, "
+                   "new_designs: true}]\n" + row.replace("paper: {}", "paper: {FF: 3}"))
+    with pytest.raises(InputError, match=r"need at least LUT \(or none: paper: \{\}\)"):
+        load_figures(bad)

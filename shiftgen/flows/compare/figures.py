@@ -70,9 +70,11 @@ def load_figures(path=None):
         if (r["table"], r["design"]) in seen:
             _fail(f"row {r['design']!r} listed twice in {r['table']}")
         seen.add((r["table"], r["design"]))
+        t = tables[r["table"]]
         if not isinstance(r["paper"], dict) or not (
-                "LUT" in r["paper"] or tables[r["table"]]["relative"]):
-            _fail(f"row {r['design']!r}: paper figures need at least LUT")
+                "LUT" in r["paper"] or t["relative"] or (t["new_designs"] and not r["paper"])):
+            _fail(f"row {r['design']!r}: paper figures need at least LUT"
+                  + (" (or none: paper: {})" if t["new_designs"] else ""))
         for k, v in r["paper"].items():
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
                 _fail(f"row {r['design']!r}: paper {k} must be a positive number, not {v!r}")
@@ -120,6 +122,10 @@ def _check_relative(table):
         _fail(f"table {table['id']}: part must be datapath (the combinational part of a "
               f"PE, kind: pe), not {part!r}")
     table.setdefault("approximate", False)
+    # Designs the paper does not have (a constant-weight array): paper: {} allowed.
+    if not isinstance(table.setdefault("new_designs", False), bool):
+        _fail(f"table {table['id']}: new_designs must be true or false, not "
+              f"{table['new_designs']!r}")
     relative = table.setdefault("relative", False)
     if not isinstance(relative, bool) or not isinstance(table["approximate"], bool):
         _fail(f"table {table['id']}: relative and approximate must be true or false, not "

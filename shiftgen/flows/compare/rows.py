@@ -185,9 +185,11 @@ def compute_rows(figures, ours_by_name, names):
         for i, label in enumerate(against):
             b = by_key[(r["table"], label)]
             b_ours = pick(label)
-            metrics = [m for m in METRICS if m in paper and m in b["paper"]]
+            # A design the paper lacks (paper: {}) is compared on its baseline's figures.
+            metrics = [m for m in METRICS if (m in paper or not paper) and m in b["paper"]]
             entry = {"against": label, "primary": i == 0,
-                     "paper": {m: _ratio(paper[m], b["paper"][m]) for m in metrics},
+                     "paper": {m: _ratio(paper[m], b["paper"][m]) for m in metrics
+                               if m in paper},
                      **_ours_ratios(ours, b_ours, metrics)}
             if parts[r["table"]] == "datapath":
                 dp = _ours_ratios(ours.get("datapath") or {}, b_ours.get("datapath") or {},
