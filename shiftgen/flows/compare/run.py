@@ -63,7 +63,7 @@ def _recipes(measured, ecp5_seeds):
                    "depth: ltp -noff (gates on the longest path)",
         "array": f"weight_stationary: {EDGE_METHOD} broadcast: {COLUMN_METHOD}",
         "area": f"shiftgen.synth.asic.asic_area ({lib} liberty), from each build's "
-                "targets.asic",
+                "targets.asic (arrays: array.targets.asic, costed as the LUTs are)",
         "power": f"{measured['sta'] or 'OpenSTA (not installed)'} report_power on the area's "
                  f"cell netlist at {measured['clock_mhz']:g} MHz, every net toggling 0.5 times "
                  "a period (the papers' convention); simulated: the cell netlist's own toggle "
@@ -211,8 +211,14 @@ def run_compare(out_dir="build/compare", *, tables=None, extra=None, jobs=2, for
                         f"are kept in {builds}); first: {name}: {message}")
 
     def area_of(job):
-        if job["kind"] == "array":
-            return {"area_um2": None, "reason": "n/a for arrays (PE only)"}
+        if job["kind"] == "array":  # the build's own, costed as its LUTs are
+            report = results[job["name"]]["report"]
+            asic = ((report.get("array") or {}).get("targets") or {}).get("asic")
+            if asic and asic.get("area_um2") is not None:
+                return {"area_um2": asic["area_um2"], "liberty": asic.get("liberty"),
+                        "recipe": asic.get("method")}
+            why = (asic or {}).get("reason") or "the report has no array.targets.asic"
+            return {"area_um2": None, "reason": f"n/a: {why}"}
         if not area:
             return {"area_um2": None, "reason": "not run (--no-area)"}
         fresh = results[job["name"]]["area"]
