@@ -27,20 +27,34 @@ from ..tools.yosys import find_yosys
 
 __all__ = ["build", "verify_rtl"]
 
-def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=None):
+def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=None,
+                 liberty=None, clock_mhz=None):
     """Export, check and synthesize the spec's array; returns its report section.
 
     ``pe_booth``: the PE's winning candidates (:func:`~shiftgen.synth.flow_files.booth_choice`),
-    which a broadcast column that multiplies runs alone.
+    which a broadcast column that multiplies runs alone. ``liberty`` and
+    ``clock_mhz``: those of the ASIC figures (``array.targets.asic``,
+    :func:`~shiftgen.synth.array_asic.array_asic_target`), as :func:`build` takes them.
     """
     from ..export.array import export_array
     from ..hdl.array import psum_bits
     from ..hdl.dataflows import dataflow
+    from ..synth.asic import DEFAULT_CLOCK_MHZ
+    from ..synth.array_asic import array_asic_target
     cfg = spec.array
     flow = dataflow(spec)
+    clock_mhz = clock_mhz or DEFAULT_CLOCK_MHZ
     if flow.stage is not None:  # built without a unit module (dataflow: constant)
-        return flow.stage(spec, tmp, synth=synth, cocotb=cocotb, say=say, work_root=work_root,
-                          part=part, pe_booth=pe_booth)
+        section = flow.stage(spec, tmp, synth=synth, cocotb=cocotb, say=say,
+                             work_root=work_root, part=part, pe_booth=pe_booth)
+        if synth:
+            say("array: ASIC area, timing and power (standard cells)")
+            whole = tmp / section["verilog"]
+            section["targets"]["asic"] = array_asic_target(
+                spec, tmp, {"verilog": whole, "cell": whole, "top": whole,
+                            "cell_name": section["top"], "top_name": section["top"]},
+                liberty=liberty, clock_mhz=clock_mhz)
+        return section
     say(f"array {cfg.rows} x {cfg.cols}: export")
     exported = export_array(spec, tmp)
     section = {"rows": cfg.rows, "cols": cfg.cols, "dataflow": cfg.dataflow,
@@ -84,13 +98,19 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=Non
         return synthesize_array(spec, tmp, exported=exported, edges=flow.unit == "cell",
                                 pe_booth=pe_booth if flow.unit == "column" else None)
 
-    # The simulators and Yosys are separate processes: the checks run while
-    # the array synthesizes.
-    stages = [verify] + ([synthesize] if synth else [])
+    def asic():
+        say("array: ASIC area, timing and power (standard cells, "
+            f"{flow.unit}{' in its edge contexts' if flow.unit == 'cell' else ''} and top)")
+        return array_asic_target(spec, tmp, exported, liberty=liberty, clock_mhz=clock_mhz,
+                                 pe_booth=pe_booth if flow.unit == "column" else None)
+
+    # The simulators, Yosys and OpenSTA are separate processes: the checks run
+    # while the array synthesizes, for the LUTs and for the standard cells.
+    stages = [verify] + ([synthesize, asic] if synth else [])
     results = parallel_map(lambda stage: stage(), stages, len(stages))
     section["verification"] = results[0]
     if synth:
-        section["targets"] = results[1]
+        section["targets"] = {**results[1], "asic": results[2]}
     from ..synth.flow_files import recipe_scripts, write_flow_files, write_yosys_scripts
     top = exported["top_name"]
     write_flow_files(tmp, name=top, top=top, verilog_files=[exported["verilog"].name],
@@ -238,7 +258,7 @@ def build(spec, out_root="build", *, synth=True, formal=False, cocotb=(),
             report["array"] = _array_stage(spec, tmp, synth=synth, cocotb=cocotb, say=say,
                                            work_root=out_root, part=part,
                                            pe_booth=booth_choice(synthesis) if synthesis
-                                           else None)
+                                           else None, liberty=liberty, clock_mhz=clock_mhz)
         (tmp / "report.json").write_text(dumps(report))
         (tmp / "report.md").write_text(report_markdown(report))
         # A build that fails a check never replaces a good one: it is kept

@@ -7,7 +7,7 @@ import amaranth
 
 from .. import __version__
 
-__all__ = ["dumps", "make_report", "report_markdown", "summary_table"]
+__all__ = ["dumps", "make_report", "report_markdown", "summary_table", "asic_rows"]
 
 _XILINX_COLUMNS = ("LUT", "FF", "CARRY4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6",
                    "MUXF7", "MUXF8")
@@ -122,7 +122,7 @@ def report_markdown(report):
 def _array_markdown(arr):
     if arr["dataflow"] == "constant":
         from .constant import constant_markdown
-        return constant_markdown(arr)
+        return constant_markdown(arr) + _array_asic_markdown((arr.get("targets") or {}).get("asic"))
     unit = arr.get("unit", "cell")
     lines = [f"## Array {arr['rows']} x {arr['cols']} ({arr['dataflow']}, decoder "
              f"{arr['decoder']})", "",
@@ -151,6 +151,7 @@ def _array_markdown(arr):
             lines += [f"Generic gates: {g['totals']['total']} in all "
                       f"({unit} {g['cell']['total']}, top {g['top']['total']}); "
                       f"{unit} depth {g['cell'].get('depth')}", ""]
+        lines += _array_asic_markdown(targets.get("asic"))
     lines += ["Array verification:", ""]
     for check, res in arr["verification"].items():
         detail = ", ".join(f"{k}={v}" for k, v in res.items() if k != "result")
@@ -158,26 +159,69 @@ def _array_markdown(arr):
     return lines
 
 
-def asic_rows(asic):
-    """Terminal rows of ``targets.asic``: area, timing, power (or why there are none)."""
+def _fmt(value, spec):
+    return "n/a" if value is None else format(value, spec)
+
+
+def _array_asic_markdown(asic):
+    """The array's standard-cell section: totals, each part by its count, or why there is none."""
+    if not asic:
+        return []
+    lines = ["### Array in standard cells (ASIC)", ""]
+    if asic.get("area_um2") is None:
+        return lines + [f"Not measured: {asic.get('reason')}", ""]
+    lines += [f"Liberty `{asic['liberty']}`; {asic['conditions']}. Method: {asic['method']}", ""]
+    power = (asic.get("power_mw") or {}).get("vectorless")
+    lines += [f"| part | instances | area um^2 | critical path ns | power mW @ "
+              f"{asic['clock_mhz']:g} MHz | netlist |", "|---|---|---|---|---|---|",
+              f"| **total** | | **{asic['area_um2']:,.1f}** | "
+              f"**{_fmt(asic.get('critical_path_ns'), '.3f')}** | "
+              f"**{_fmt(power and power['total'], '.3f')}** | |"]
+    for name, part in asic["parts"].items():
+        p = part.get("power_mw")
+        lines += [f"| {name} | {part['instances']} | {part['area_um2']:,.1f} | "
+                  f"{_fmt(part.get('critical_path_ns'), '.3f')} | "
+                  f"{_fmt(p and p['total'], '.4f')} | `{part['netlist']}` |"]
+    lines += [""]
+    if asic.get("critical_path_ns") is not None:
+        lines += [f"Critical path {asic['critical_path_ns']:.3f} ns (the {asic['critical_part']}), "
+                  f"fmax {asic['fmax_mhz']:.1f} MHz.", ""]
+    if power:
+        lines += [f"Power at {asic['clock_mhz']:g} MHz, vectorless "
+                  f"({asic['activity']['vectorless']}): internal {power['internal']:.6f}, "
+                  f"switching {power['switching']:.6f}, leakage {power['leakage']:.6f}, total "
+                  f"{power['total']:.6f} mW; {asic['energy_pj_per_mac']['vectorless']:.3f} pJ "
+                  f"per MAC ({asic['macs_per_cycle']} MACs a cycle).", ""]
+    if asic.get("reason"):
+        lines += [f"Not measured: {asic['reason']}", ""]
+    return lines
+
+
+def asic_rows(asic, label="asic"):
+    """Terminal rows of a ``targets.asic``: area, timing, power (or why there are none).
+
+    ``label`` starts each row's name: ``"array asic"`` for ``array.targets.asic``,
+    whose critical path names the part it is in.
+    """
     if not asic:
         return []
     if asic.get("area_um2") is None:
-        return [("asic", asic.get("reason", "n/a"))]
-    rows = [(f"asic area ({asic['liberty']})", f"{asic['area_um2']:,.1f} um^2")]
+        return [(label, asic.get("reason", "n/a"))]
+    rows = [(f"{label} area ({asic['liberty']})", f"{asic['area_um2']:,.1f} um^2")]
     if asic.get("critical_path_ns") is None:
-        return rows + [("asic timing, power", asic.get("reason", "n/a"))]
-    rows += [("asic critical path, fmax", f"{asic['critical_path_ns']:.3f} ns, "
-                                          f"{asic['fmax_mhz']:.1f} MHz")]
+        return rows + [(f"{label} timing, power", asic.get("reason", "n/a"))]
+    part = f" (the {asic['critical_part']})" if asic.get("critical_part") else ""
+    rows += [(f"{label} critical path, fmax", f"{asic['critical_path_ns']:.3f} ns{part}, "
+                                              f"{asic['fmax_mhz']:.1f} MHz")]
     if asic.get("power_mw") is None:
-        return rows + [("asic power", asic.get("reason", "n/a"))]
+        return rows + [(f"{label} power", asic.get("reason", "n/a"))]
     for source in ("vectorless", "simulated"):
         p = asic["power_mw"].get(source)
         if p is None:
             if source in asic["power_mw"]:
-                rows += [(f"asic power, {source}", asic["activity"][source])]
+                rows += [(f"{label} power, {source}", asic["activity"][source])]
             continue
-        rows += [(f"asic power @ {asic['clock_mhz']:g} MHz, {source}",
+        rows += [(f"{label} power @ {asic['clock_mhz']:g} MHz, {source}",
                   f"{p['total']:.4f} mW ({asic['energy_pj_per_mac'][source]:.3f} pJ/MAC)")]
     dp = asic.get("datapath")
     if dp:
@@ -186,7 +230,7 @@ def asic_rows(asic):
                                          f"{dp['power_mw']['vectorless']['total']:.4f} mW "
                                          f"vectorless (no accumulator register)"
                   if dp.get("area_um2") is not None else dp.get("reason", "n/a"))]
-    return rows + [("asic conditions", asic["conditions"])]
+    return rows + [(f"{label} conditions", asic["conditions"])]
 
 
 def summary_table(report):
@@ -224,6 +268,7 @@ def summary_table(report):
             how = f"{ax['backend']} back end" if "backend" in ax else "hierarchical"
             rows += [("array LUT / FF / CARRY4", f"{t['LUT']} / {t['FF']} / {t['CARRY4']} "
                                                  f"({how})")]
+        rows += asic_rows((arr.get("targets") or {}).get("asic"), "array asic")
         for check, res in arr["verification"].items():
             rows += [(f"array {check}", res["result"] + (f" ({res['mismatches']} mismatches / "
                                                          f"{res['cases']} outputs)"

@@ -62,7 +62,7 @@ from ..tools.process import parallel_map
 from ..tools.yosys import find_yosys
 
 __all__ = ["METHOD", "COLUMN_METHOD", "EDGE_METHOD", "FLAT_METHOD", "TOTAL_KEYS", "edge_contexts",
-           "synthesize_array", "compare"]
+           "edge_wrapper", "synthesize_array", "compare"]
 
 METHOD = ("hierarchical: the cell module is synthesized once alone (the PE recipes, best "
           "candidate by merit) and the array top once with the cell as a black box "
@@ -149,7 +149,7 @@ _PORT = re.compile(r"^\s*(input|output)\s+(signed\s+)?(\[\d+:\d+\]\s+)?\\?([\w$]
                    flags=re.M)
 
 
-def _wrapper(cell_text, cell_name, context):
+def edge_wrapper(cell_text, cell_name, context):
     """The cell's Verilog and a wrapper module that connects it as in ``context``.
 
     ``interior`` passes every port through; ``row0`` ties ``psum_in`` to 0,
@@ -307,7 +307,7 @@ def synthesize_array(spec, out_dir, exported=None, targets=("xilinx7", "generic"
         with tempfile.TemporaryDirectory(dir=out_dir, prefix=".edges-") as tmp:
             runs = []
             for ctx in contexts:
-                name, text = _wrapper(cell_v.read_text(), cell_name, ctx)
+                name, text = edge_wrapper(cell_v.read_text(), cell_name, ctx)
                 path = Path(tmp) / f"{name}.v"
                 path.write_text(text)
                 runs += [((ctx, t), run_candidate,

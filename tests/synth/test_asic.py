@@ -14,18 +14,6 @@ pytestmark = pytest.mark.xdist_group("synth.test_asic")
 
 
 @pytest.fixture(scope="module")
-def liberty():
-    """The liberty, installed into the cache if need be; skip where it cannot be."""
-    found = find_liberty()
-    if found is None:
-        try:
-            found = install_liberty()
-        except ToolError as e:
-            pytest.skip(f"OSU 0.18 um liberty absent and not installable: {e}")
-    return found
-
-
-@pytest.fixture(scope="module")
 def areas(exported, liberty):
     return {stem: asic_area(exported(shipped_spec(stem))[0], stem, liberty=liberty)
             for stem in ("pot_4bit", "uniform_8x8")}
