@@ -23,10 +23,10 @@ def write_weights(pe, out, rows, cols, seed=2026, scale=0.02):
 
 
 def constant_spec(tmp_path, stem="pot_4bit", rows=4, cols=3, backend="shiftadd", seed=2026,
-                  name=None, weights="w"):
+                  name=None, weights="w", pipeline=None):
     """A constant array of the shipped PE ``stem`` in ``tmp_path``, its weights beside it.
 
-    Returns ``(spec, codes)``.
+    ``pipeline``: the ``array.pipeline`` written (none by default). Returns ``(spec, codes)``.
     """
     pe = pe_spec(stem)
     codes = write_weights(pe, tmp_path / weights, rows, cols, seed=seed)
@@ -34,6 +34,8 @@ def constant_spec(tmp_path, stem="pot_4bit", rows=4, cols=3, backend="shiftadd",
     doc["name"] = name or f"{stem}_{rows}x{cols}_constant"
     doc["array"] = {"rows": rows, "cols": cols, "dataflow": "constant", "weights": weights,
                     "backend": backend}
+    if pipeline is not None:
+        doc["array"]["pipeline"] = pipeline
     path = tmp_path / f"{doc['name']}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return load_spec(path), codes

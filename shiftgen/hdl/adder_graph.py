@@ -26,12 +26,12 @@ import heapq
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Cat, Const, unsigned
+from amaranth.hdl import Cat, Const, Signal, unsigned
 
 from ..codebook import signed_bits
 from .column_sum import keep_signal
 
-__all__ = ["Term", "AdderGraph", "signed_digits", "column_trees"]
+__all__ = ["Term", "Pipeline", "AdderGraph", "signed_digits", "column_trees"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,60 @@ class Term:
     def scaled(self, shift=0, negative=False):
         """This term times ``(-1)**negative * 2**shift``."""
         return Term(self.node, self.shift + shift, self.negative != bool(negative))
+
+
+class Pipeline:
+    """Where the register stages of a pipelined :class:`AdderGraph` go.
+
+    Node ``n`` at adder depth ``level(n)`` (an input is at depth 0, a node
+    one deeper than its deeper operand) is computed in stage
+    ``(level(n) - 1) // every``: a register stage follows every ``every``
+    levels, and none follows the last level (the array's output register
+    does). An input is in stage 0. An operand from stage ``s`` read in
+    stage ``t > s`` goes through ``t - s`` delay registers, and an output
+    from stage ``s`` through ``stages - s``: so every path from an input to
+    an output crosses exactly :attr:`stages` registers, however shallow its
+    part of the graph is.
+
+    Parameters
+    ----------
+    graph : AdderGraph
+    every : int
+        ``K``: adder levels per stage; 0 is no register stage.
+
+    Members
+    -------
+    stage : list of int
+        Per node (inputs first), the stage it is computed in.
+    stages : int
+        Register stages between the inputs and the outputs.
+    """
+
+    def __init__(self, graph, every):
+        if not isinstance(every, int) or isinstance(every, bool) or every < 0:
+            raise ValueError(f"Pipeline stage depth must be a non-negative integer, "
+                             f"not {every!r}")
+        self.every = every
+        level = graph.levels()
+        self.stage = [0 if not every or lv == 0 else (lv - 1) // every for lv in level]
+        outs = [t.node for t in graph.outputs if t is not None]
+        self.stages = max((self.stage[n] for n in outs), default=0)
+
+    def delays(self, graph):
+        """``{node: d}``: the longest delay line each node needs (only those with one)."""
+        need = {}
+        for k, (a, b) in enumerate(graph.ops):
+            here = self.stage[graph.rows + k]
+            for t in (a, b):
+                d = here - self.stage[t.node]
+                if d < 0:  # cannot happen for depth levels: an operand is shallower
+                    raise ValueError(f"Node {graph.rows + k} reads node {t.node} of a later stage")
+                if d:
+                    need[t.node] = max(need.get(t.node, 0), d)
+        for t in graph.outputs:
+            if t is not None and self.stages > self.stage[t.node]:
+                need[t.node] = max(need.get(t.node, 0), self.stages - self.stage[t.node])
+        return need
 
 
 def signed_digits(value):
@@ -195,13 +249,18 @@ class AdderGraph:
             return first.shift - second.shift
         return 0
 
-    def parts(self, count, name="n"):
+    def parts(self, count, name="n", pipeline=0):
         """The output nodes' signal names in about ``count`` groups of columns, for synthesis
         to map one by one (:func:`~shiftgen.synth.recipes.partition_commands`).
 
         A part is the input cone of its wires less the earlier parts'; a group
         whose cone the earlier ones already cover joins the next, so every part
         holds logic of its own. ``None`` when the graph has no adder to split.
+
+        A pipelined graph (``pipeline`` levels per stage, :class:`Pipeline`)
+        names every node of a group's cone, not only its outputs: a cone
+        stops at registers, so the outputs alone would reach back only to
+        the last stage.
         """
         outs = [t.node for t in self.outputs if t is not None and t.node >= self.rows]
         if count < 2 or len(outs) < 2:
@@ -213,7 +272,10 @@ class AdderGraph:
             cone = self._cone(pending) - seen
             if cone:
                 seen |= cone
-                parts.append([f"{name}{n}" for n in dict.fromkeys(pending)])
+                wires = dict.fromkeys(pending)
+                if pipeline:
+                    wires.update(dict.fromkeys(sorted(cone)))
+                parts.append([f"{name}{n}" for n in wires])
                 pending = []
         if pending and parts:
             parts[-1] += [f"{name}{n}" for n in dict.fromkeys(pending)
@@ -232,14 +294,19 @@ class AdderGraph:
             stack += [t.node for t in (a, b) if t.node >= self.rows]
         return out
 
-    def depth(self):
-        """Adders on the longest path from an input to an output."""
+    def levels(self):
+        """Per node (inputs first), the adders on its longest path from an input."""
         level = [0] * self.rows
         for a, b in self.ops:
             level.append(1 + max(level[a.node], level[b.node]))
+        return level
+
+    def depth(self):
+        """Adders on the longest path from an input to an output."""
+        level = self.levels()
         return max((level[t.node] for t in self.outputs if t is not None), default=0)
 
-    def build(self, m, inputs, name="n"):
+    def build(self, m, inputs, name="n", pipeline=0):
         """Add the graph's logic to ``m``; returns the outputs as signed values.
 
         Every node is an unsigned signal ``u = value + offset`` with a
@@ -262,13 +329,31 @@ class AdderGraph:
             Prefix of the node signals, each marked ``keep`` (so Yosys keeps
             every adder an adder instead of merging them into one
             multi-operand sum, which it maps worse: issue 15's measurements).
+        pipeline : int or Pipeline
+            A register stage every ``pipeline`` adder levels (0: none, the
+            graph is combinational), or the :class:`Pipeline` itself. A
+            node's delayed copies are ``<name><node>_d<k>`` (``k`` edges
+            late), one line per node that every later reader shares.
 
         Returns
         -------
         list of Value or None
-            Per output, its value (``None`` for the constant zero).
+            Per output, its value (``None`` for the constant zero), every
+            one :attr:`Pipeline.stages` edges after the inputs.
         """
+        pipe = pipeline if isinstance(pipeline, Pipeline) else Pipeline(self, pipeline)
         sig, offset = [], []
+        lines = {}  # node -> its signal and its delayed copies, made as readers need them
+
+        def late(node, edges):
+            # The node's signal ``edges`` registers late: the offset stays the node's.
+            line = lines.setdefault(node, [sig[node]])
+            while len(line) <= edges:
+                reg = Signal(line[0].shape(), name=f"{name}{node}_d{len(line)}")
+                m.d.sync += reg.eq(line[-1])
+                line.append(reg)
+            return line[edges]
+
         for v in inputs:
             v = v.as_signed()
             sig.append(Cat(v[:-1], ~v[-1]))  # v + 2**(len-1), unsigned
@@ -277,7 +362,9 @@ class AdderGraph:
             node = self.rows + k
             if a.negative:
                 a, b = b, a  # the added term first
-            x, y = sig[a.node], sig[b.node]
+            here = pipe.stage[node]
+            x = late(a.node, here - pipe.stage[a.node])
+            y = late(b.node, here - pipe.stage[b.node])
             sub = b.negative
             low = min(a.shift, b.shift)  # -(bits dropped), at most 0
             ka, kb = a.shift - low, b.shift - low
@@ -305,10 +392,9 @@ class AdderGraph:
             if t is None:
                 values.append(None)
                 continue
-            u, off = sig[t.node], offset[t.node]
             # value = u - off (signed: u gains a zero sign bit); the output is
             # (-1)**negative * value * 2**shift.
-            u = Cat(sig[t.node], Const(0, 1)).as_signed()
+            u = Cat(late(t.node, pipe.stages - pipe.stage[t.node]), Const(0, 1)).as_signed()
             off = offset[t.node]
             v = off - u if t.negative else u - off
             # Cut to the value's exact width: the sign bits above are copies, not adder bits.

@@ -15,10 +15,17 @@ da4ml). The adders come from one of two back ends (:data:`BACKENDS`):
   (:func:`~shiftgen.hdl.da4ml_graph.da4ml_graph`).
 
 The ports and timing are the broadcast array's without its load port: the
-activation vector is registered (``x`` -> ``a``), the graph adds
-combinationally, and the column results are registered into ``y``, so a
-vector presented with ``x_valid`` before edge ``t`` gives ``y`` in the cycle
-after edge ``t + 1`` (latency 2), flagged by the one ``y_valid``.
+activation vector is registered (``x`` -> ``a``), the graph adds, and the
+column results are registered into ``y``. With ``array.pipeline: K`` (as
+the broadcast array's column sums) a register stage follows every ``K``
+levels of the graph's adder depth, with delay registers where a shallow
+operand meets a deep one (:class:`~shiftgen.hdl.adder_graph.Pipeline`), so
+every path crosses the same registers; 0 (the default) adds none. A vector
+presented with ``x_valid`` before edge ``t`` gives ``y`` in the cycle after
+edge ``t + latency - 1``, flagged by the one ``y_valid``: ``latency = 2 +
+stages`` (input register, ``(depth - 1) // K`` stages, output register).
+The stages depend on the graph, so on the back end and the weights:
+:func:`constant_latency` gives them for a spec.
 """
 
 import numpy as np
@@ -28,11 +35,12 @@ from amaranth.lib.wiring import In, Out
 
 from ..codebook import act_range
 
-__all__ = ["BACKENDS", "LATENCY", "default_backend", "adder_graph", "ConstantArray"]
+__all__ = ["BACKENDS", "LATENCY", "default_backend", "adder_graph", "constant_latency",
+           "ConstantArray"]
 
 #: The back ends of a constant array, in the order ``backend: auto`` tries them.
 BACKENDS = ("shiftadd", "da4ml")
-#: Edges from a vector to its results: the input register and the output register.
+#: Edges from a vector to its results without pipeline stages: the input and output registers.
 LATENCY = 2
 
 
@@ -78,6 +86,33 @@ def adder_graph(spec, codes, backend):
     return graph
 
 
+# (backend, pipeline, act range, matrix bytes) -> latency: a testbench asks once per run,
+# and da4ml's solution of a 64 x 64 matrix takes seconds.
+_LATENCIES = {}
+
+
+def constant_latency(spec, backend=None):
+    """Edges from a vector to its results in ``spec``'s constant array from ``backend``.
+
+    ``LATENCY`` plus the graph's register stages (:class:`~shiftgen.hdl.adder_graph.Pipeline`),
+    for the spec's own codes; ``backend`` defaults to :func:`default_backend`.
+    Without ``array.pipeline`` no graph is made: the latency is :data:`LATENCY`.
+    """
+    every = spec.array.pipeline or 0
+    if not every:
+        return LATENCY
+    from ..weights.constant import constant_weights
+    from .adder_graph import Pipeline
+    backend = backend or default_backend(spec)
+    codes = constant_weights(spec).codes
+    matrix = spec.codebook.table[np.asarray(codes, dtype=np.int64)]
+    key = (backend, every, act_range(spec.pe.act_bits, spec.pe.act_signed),
+           matrix.shape, matrix.tobytes())
+    if key not in _LATENCIES:
+        _LATENCIES[key] = LATENCY + Pipeline(adder_graph(spec, codes, backend), every).stages
+    return _LATENCIES[key]
+
+
 class ConstantArray(wiring.Component):
     """An ``R x C`` array computing ``Y = X . M(W)`` for constant weight codes ``W``.
 
@@ -93,6 +128,8 @@ class ConstantArray(wiring.Component):
         others to show that checks against the spec's codes then fail.
     graph : AdderGraph, optional
         A graph already made for these codes and back end.
+    pipeline : int, optional
+        Adder levels per register stage; default the spec's ``array.pipeline``.
 
     Members
     -------
@@ -102,9 +139,11 @@ class ConstantArray(wiring.Component):
     y : Out(ArrayLayout(signed(psum_bits), C))
         The column results, exact (the broadcast array's width).
     y_valid : Out(1)
+    pipeline : Pipeline
+        Where its register stages are.
     """
 
-    def __init__(self, spec, backend, *, codes=None, graph=None):
+    def __init__(self, spec, backend, *, codes=None, graph=None, pipeline=None):
         from .array import psum_bits
         if spec.array is None or spec.array.dataflow != "constant":
             raise ValueError(f"Spec must have an array section with dataflow: constant, "
@@ -118,6 +157,9 @@ class ConstantArray(wiring.Component):
         self.backend = backend
         self.codes = np.asarray(codes, dtype=np.int64)
         self.graph = graph if graph is not None else adder_graph(spec, self.codes, backend)
+        from .adder_graph import Pipeline
+        self.pipeline = Pipeline(self.graph, (spec.array.pipeline or 0) if pipeline is None
+                                 else pipeline)
         self.psum_bits = psum_bits(spec)
         cfg = spec.array
         act = signed(spec.pe.act_bits) if spec.pe.act_signed else spec.pe.act_bits
@@ -129,9 +171,14 @@ class ConstantArray(wiring.Component):
         })
 
     @property
+    def stages(self):
+        """Register stages inside the graph (:class:`~shiftgen.hdl.adder_graph.Pipeline`)."""
+        return self.pipeline.stages
+
+    @property
     def latency(self):
-        """Edges from a vector to its results (:data:`LATENCY`)."""
-        return LATENCY
+        """Edges from a vector to its results: :data:`LATENCY` plus :attr:`stages`."""
+        return LATENCY + self.stages
 
     def elaborate(self, platform):
         m = Module()
@@ -141,7 +188,7 @@ class ConstantArray(wiring.Component):
         # An unsigned activation gains a zero sign bit: the graph adds signed values.
         inputs = [Value.cast(a[r]).as_signed() if self.spec.pe.act_signed
                   else Cat(Value.cast(a[r]), Const(0, 1)).as_signed() for r in range(cfg.rows)]
-        outputs = self.graph.build(m, inputs)
+        outputs = self.graph.build(m, inputs, pipeline=self.pipeline)
         for c, value in enumerate(outputs):
             if value is not None:
                 m.d.sync += self.y[c].eq(value)

@@ -23,7 +23,8 @@ class Dataflow:
         ``y_valid`` has a bit per column (else one bit for all).
     drain : callable
         ``drain(array_config)``: idle edges after a job's last vector before
-        the weights may be reloaded (every result is out by then).
+        the weights may be reloaded (every result is out by then). See
+        :meth:`drain_of`, which checks and testbenches call.
     latency : callable
         ``latency(array_config)``: the latency, as the report states it.
     partition : callable
@@ -38,6 +39,10 @@ class Dataflow:
     stage : callable or None
         The build stage of a dataflow that is not built from a unit module
         (:func:`shiftgen.flows.constant.constant_stage`), or ``None``.
+    spec_drain : callable or None
+        ``spec_drain(spec)``: the drain of a dataflow whose timing depends on
+        more than the array config (a pipelined constant array's, on the
+        depth of the graph its weights make), in place of ``drain``.
     """
     name: str
     component: object
@@ -49,6 +54,11 @@ class Dataflow:
     loads: bool = True
     fixed_weights: object = lambda spec: None
     stage: object = None
+    spec_drain: object = None
+
+    def drain_of(self, spec):
+        """Idle edges after a job's last vector for ``spec``'s array (:attr:`drain`)."""
+        return self.spec_drain(spec) if self.spec_drain is not None else self.drain(spec.array)
 
     def units(self, spec):
         """How many times the top instantiates the unit."""
@@ -91,6 +101,31 @@ def _constant(spec, cells="inline", name=None):
     return ConstantArray(spec, default_backend(spec))
 
 
+def _constant_cfg_drain(cfg):
+    if cfg.pipeline:
+        raise ValueError("A pipelined constant array's drain depends on its graph, not only "
+                         "on its array config: use Dataflow.drain_of(spec)")
+    return 2
+
+
+def _constant_latency(cfg):
+    if not cfg.pipeline:
+        return "2 cycles for every column (input register, output register)"
+    return (f"2 + (depth - 1) // {cfg.pipeline} cycles for every column (input register, a "
+            f"register stage every {cfg.pipeline} levels of the adder graph's depth, output "
+            f"register)")
+
+
+def _constant_drain(spec):
+    # Every back end a build of the spec checks on the same schedule (``auto``:
+    # each one installed), so the longest of their latencies.
+    from ..flows.constant import backends_of
+    from .constant import constant_latency
+    if not spec.array.pipeline:
+        return 2
+    return max(constant_latency(spec, backend) for backend in backends_of(spec)[0])
+
+
 def _constant_weights(spec):
     from ..weights.constant import constant_weights
     return constant_weights(spec).codes
@@ -108,9 +143,9 @@ DATAFLOWS = {
         lambda cfg: f"R + c = {cfg.rows} + c cycles for column c"),
     "broadcast": Dataflow("broadcast", _broadcast, "column", False, _broadcast_drain,
                           _broadcast_latency, _broadcast_partition),
-    "constant": Dataflow("constant", _constant, "array", False, lambda cfg: 2,
-                         lambda cfg: "2 cycles for every column (input register, output register)",
-                         loads=False, fixed_weights=_constant_weights, stage=_constant_stage),
+    "constant": Dataflow("constant", _constant, "array", False, _constant_cfg_drain,
+                         _constant_latency, loads=False, fixed_weights=_constant_weights,
+                         stage=_constant_stage, spec_drain=_constant_drain),
 }
 
 

@@ -89,9 +89,10 @@ class ArrayConfig:
         ``constant``: the weights are fixed and baked into shift-add logic
         (:mod:`shiftgen.hdl.constant`); no load port.
     pipeline : int
-        ``broadcast`` only: a register stage after every ``K`` levels of a
-        column's sum, counting its chains as one level (default 0: only the
-        output register).
+        ``broadcast`` and ``constant``: a register stage after every ``K``
+        levels of a column's sum, counting its chains as one level, or of
+        the constant array's adder graph, by adder depth (default 0: only
+        the output register).
     chain : int
         ``broadcast`` only: products added one after the other in a chain
         before the balanced tree (default 16, at most ``rows``; 1 is a plain
@@ -124,10 +125,11 @@ class ArrayConfig:
             if self.weights is None:
                 raise FieldError("weights", "missing; required with dataflow: constant, the "
                                             "shiftgen quantize output directory of the codes")
-            for name in ("pipeline", "chain"):
-                if getattr(self, name) is not None:
-                    raise FieldError(name, "does not apply to dataflow: constant (one "
-                                           "combinational adder graph); leave it out")
+            if self.chain is not None:
+                raise FieldError("chain", "does not apply to dataflow: constant (one adder "
+                                          "graph, no chains); leave it out")
+            # Normalized, so the default written out or left out is one config.
+            object.__setattr__(self, "pipeline", self.pipeline or 0)
             object.__setattr__(self, "backend", self.backend or "auto")
             return
         for name in constant:
@@ -143,10 +145,12 @@ class ArrayConfig:
             object.__setattr__(self, "chain", chain)
             object.__setattr__(self, "pipeline", self.pipeline or 0)
             return
-        for name in ("pipeline", "chain"):
-            if getattr(self, name) is not None:
-                raise FieldError(name, f"applies to dataflow: broadcast only, not to "
-                                       f"dataflow: {self.dataflow}; leave it out")
+        if self.pipeline is not None:
+            raise FieldError("pipeline", f"applies to dataflow: broadcast or constant only, "
+                                         f"not to dataflow: {self.dataflow}; leave it out")
+        if self.chain is not None:
+            raise FieldError("chain", f"applies to dataflow: broadcast only, not to "
+                                      f"dataflow: {self.dataflow}; leave it out")
 
 
 @dataclass(frozen=True)

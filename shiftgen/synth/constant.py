@@ -24,22 +24,26 @@ PART_ADDERS = 150
 
 
 METHOD = ("flattened: each back end's array (input register, its adder graph with every adder "
-          "kept, output register) synthesized by the same Yosys and recipe, its columns mapped "
+          "kept and its pipeline registers, output register) synthesized by the same Yosys and recipe, its columns mapped "
           f"in groups of about {PART_ADDERS} adders (each group's input cone moved into a "
           "submodule with select and submod, as a broadcast column's chains); the back end "
           "with the best xilinx7 merit (LUT, FF, CARRY4) is the array's, and its figures are the "
           "totals.")
 
 
-def parts(graph):
+def parts(graph, pipeline=0):
     """The groups of columns a graph is mapped in, one by one, or ``None`` for one run.
+
+    ``pipeline``: the array's adder levels per register stage; a part of a
+    pipelined graph names every node of its cone (:meth:`AdderGraph.parts
+    <shiftgen.hdl.adder_graph.AdderGraph.parts>`), as a cone stops at registers.
 
     ABC9's time grows about as the square of its netlist: da4ml's graph of
     the 64 x 64 PoT layer maps in 129 s whole and 97 s in 16 parts (ABC9
     82 s -> 34 s), with 0.4 % fewer LUTs. Every node is a kept wire, so
     nothing crosses a part's boundary that a whole run would optimize.
     """
-    return graph.parts(-(-len(graph.ops) // PART_ADDERS))
+    return graph.parts(-(-len(graph.ops) // PART_ADDERS), pipeline=pipeline)
 
 
 def _run(job):

@@ -51,9 +51,14 @@ _HARNESS = "shiftgen$array_harness"
 def latencies(spec):
     """Edges from a vector to column ``c``'s result, per column."""
     cfg = spec.array
-    if dataflow(spec).per_column_valid:
+    flow = dataflow(spec)
+    if flow.per_column_valid:
         return [cfg.rows + c for c in range(cfg.cols)]
-    return [dataflow(spec).drain(cfg)] * cfg.cols
+    if not flow.loads:  # built from its codes: a pipelined graph's stages are its own
+        arr = flow.component(spec)
+        arr._MustUse__silence = True  # built for its latency only
+        return [arr.latency] * cfg.cols
+    return [flow.drain_of(spec)] * cfg.cols
 
 
 def _activation(spec, r):

@@ -46,7 +46,7 @@ def schedule(spec, jobs, gap=0):
     R, C = spec.array.rows, spec.array.cols
     B = spec.pe.weight_bits
     flow = dataflow(spec)
-    drain = flow.drain(spec.array)
+    drain = flow.drain_of(spec)
     cycles = []
     idle_x = [0] * R
     for w, x in jobs:

@@ -42,6 +42,45 @@ def test_build_without_synthesis_uses_the_named_back_end(tmp_path):
     assert arr["verification"]["amaranth_sim"]["result"] == "pass"
 
 
+def test_pipelined_build_reports_its_latency(tmp_path):
+    spec, _ = constant_spec(tmp_path, "pot_4bit", rows=8, cols=4, backend="shiftadd",
+                            pipeline=1)
+    report, out, _ = build(spec, tmp_path / "build", synth=False)
+    arr = report["array"]
+    graph = arr["backends"]["shiftadd"]["graph"]
+    stages = graph["depth"] - 1
+    assert arr["pipeline"] == 1 and graph["pipeline_stages"] == stages > 0
+    assert graph["latency"] == 2 + stages
+    assert arr["latency"].startswith(f"{2 + stages} cycles for every column (input register, "
+                                     f"{stages} pipeline stages of 1 adder level, output register)")
+    assert arr["verification"]["amaranth_sim"]["result"] == "pass"
+    assert "_d1" in (out / arr["verilog"]).read_text()  # delay registers in the graph
+
+
+def test_pipelined_graph_synthesizes_in_parts_with_its_registers(tmp_path):
+    """A pipelined graph mapped part by part: every adder in a part, the registers counted."""
+    from shiftgen.export.array import array_name
+    from shiftgen.export.verilog import export
+    from shiftgen.hdl.constant import ConstantArray
+    from shiftgen.synth.constant import parts, synthesize_backends
+    figures = {}
+    for pipeline in (0, 2):
+        spec, _ = constant_spec(tmp_path / str(pipeline), "pot_4bit", rows=16, cols=16,
+                                pipeline=pipeline)
+        arr = ConstantArray(spec, "shiftadd")
+        split = parts(arr.graph, pipeline)
+        assert split is not None and len(split) > 1
+        (tmp_path / f"v{pipeline}").mkdir()
+        _, path = export(spec, arr, tmp_path / f"v{pipeline}", name=array_name(spec), keep=True)
+        figures[pipeline] = synthesize_backends({"shiftadd": path}, array_name(spec),
+                                                ("xilinx7",), partitions={"shiftadd": split}
+                                                )["shiftadd"]["xilinx7"]
+    # Input (16 x 8) and output (16 x psum) registers, the valid chain, and in the
+    # pipelined array its stage and delay registers.
+    assert figures[2]["FF"] > figures[0]["FF"] + 16 * 8
+    assert abs(figures[2]["LUT"] - figures[0]["LUT"]) < 0.1 * figures[0]["LUT"]
+
+
 CONSTANT_SPECS = sorted((ROOT / "specs" / "arrays").glob("*_constant.yaml"))
 
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from shiftgen.golden import matmul
-from shiftgen.hdl.adder_graph import AdderGraph, Term, column_trees, signed_digits
-from shiftgen.hdl.constant import BACKENDS, ConstantArray, adder_graph
+from shiftgen.hdl.adder_graph import AdderGraph, Pipeline, Term, column_trees, signed_digits
+from shiftgen.hdl.constant import BACKENDS, ConstantArray, adder_graph, constant_latency
+from shiftgen.hdl.dataflows import dataflow
 from shiftgen.hdl.da4ml_graph import da4ml_available, da4ml_graph
 from shiftgen.verify.amaranth_sim import check_array, simulate_array
 from shiftgen.verify.schedule import random_jobs
@@ -102,3 +103,97 @@ def test_graph_of_another_matrix_is_refused(tmp_path):
     spec, codes = constant_spec(tmp_path, "pot_4bit", rows=4, cols=3)
     with pytest.raises(ValueError, match="Backend must be one of"):
         adder_graph(spec, codes, "hand")
+
+
+# array.pipeline: a register stage every K levels of the graph's adder depth.
+
+def _chain_graph():
+    """x0 + x1 + x2 + x3 as a chain (depth 3) and x0 + x1 as a second output (depth 1)."""
+    g = AdderGraph(4, (-128, 127))
+    s = g.add(Term(0), Term(1))
+    g.outputs = [g.add(g.add(s, Term(2)), Term(3)), s]
+    return g
+
+
+@pytest.mark.parametrize("every, stages", [(0, 0), (1, 2), (2, 1), (3, 0), (16, 0)])
+def test_pipeline_stages_follow_the_depth(every, stages):
+    g = _chain_graph()
+    pipe = Pipeline(g, every)
+    assert pipe.stages == stages == (0 if not every else (g.depth() - 1) // every)
+    # Every path crosses the same registers: an operand's delay makes up its stage,
+    # and a shallow output (x0 + x1) is delayed to the last stage.
+    delays = pipe.delays(g)
+    for k, (a, b) in enumerate(g.ops):
+        for t in (a, b):
+            assert delays.get(t.node, 0) >= pipe.stage[g.rows + k] - pipe.stage[t.node]
+    assert delays.get(g.outputs[1].node, 0) >= stages - pipe.stage[g.outputs[1].node]
+
+
+@pytest.mark.parametrize("every", [-1, 1.5, True, "2"])
+def test_pipeline_refuses_a_bad_stage_depth(every):
+    with pytest.raises(ValueError, match="Pipeline stage depth must be a non-negative integer"):
+        Pipeline(_chain_graph(), every)
+
+
+BACKEND_PARAMS = [b if b != "da4ml" else pytest.param(b, marks=needs_da4ml) for b in BACKENDS]
+
+
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
+@pytest.mark.parametrize("pipeline", [0, 1, 2])
+def test_pipelined_array_matches_golden_matmul(tmp_path, backend, pipeline):
+    spec, _ = constant_spec(tmp_path, "pot_4bit", rows=8, cols=8, backend=backend,
+                            pipeline=pipeline)
+    arr = ConstantArray(spec, backend)
+    depth = arr.graph.depth()
+    assert arr.latency == 2 + (0 if not pipeline else (depth - 1) // pipeline)
+    assert constant_latency(spec, backend) == arr.latency
+    assert dataflow(spec).drain_of(spec) == arr.latency
+    res = check_array(spec, dut=arr)
+    assert res["result"] == "pass" and res["cases"] > 0, res
+
+
+@pytest.mark.parametrize("stem", ["apot_4bit", "uniform_4x8", "ausn_8x4"])
+def test_pipelined_arrays_of_other_families(tmp_path, stem):
+    spec, _ = constant_spec(tmp_path, stem, rows=6, cols=4, pipeline=1)
+    arr = ConstantArray(spec, "shiftadd")
+    assert arr.stages == arr.graph.depth() - 1 > 0
+    assert check_array(spec, dut=arr)["result"] == "pass"
+
+
+def test_vectors_with_gaps_through_the_pipeline(tmp_path):
+    spec, codes = constant_spec(tmp_path, "pot_4bit", rows=8, cols=4, pipeline=1)
+    jobs = random_jobs(spec, 1, 6)
+    arr = ConstantArray(spec, "shiftadd")
+    y, = simulate_array(spec, jobs, gap=2, dut=arr)
+    assert np.array_equal(y, matmul(spec.codebook, jobs[0][1], codes))
+
+
+def test_pipeline_zero_is_the_combinational_array(tmp_path):
+    """``pipeline: 0`` (or none written) is today's design: no register in the graph."""
+    from amaranth.back import rtlil
+    plain, _ = constant_spec(tmp_path / "a", "pot_4bit", rows=4, cols=3)
+    zero, _ = constant_spec(tmp_path / "b", "pot_4bit", rows=4, cols=3, pipeline=0)
+    assert plain.array == zero.array and plain.array.pipeline == 0
+    arr = ConstantArray(zero, "shiftadd")
+    assert arr.latency == 2 and arr.stages == 0
+    assert "_d1" not in rtlil.convert(arr)
+
+
+def test_a_pipelined_arrays_drain_needs_its_spec(tmp_path):
+    spec, _ = constant_spec(tmp_path, "pot_4bit", rows=4, cols=3, pipeline=1)
+    with pytest.raises(ValueError, match="drain_of"):
+        dataflow(spec).drain(spec.array)
+    assert dataflow(spec).drain_of(spec) == constant_latency(spec) > 2
+
+
+def test_partition_of_a_pipelined_graph_names_every_node():
+    from shiftgen.synth.constant import parts
+    m = np.random.default_rng(4).choice([-8, -1, 1, 2, 16, 64], (16, 40))
+    g = column_trees(m, (-128, 127))
+    count = 4
+    flat, piped = g.parts(count), parts(g, 2)
+    assert flat is not None and piped is not None
+    named = {int(w[1:]) for part in piped for w in part}
+    assert named == set(range(g.rows, g.rows + len(g.ops)))
+    # Without a pipeline the parts are today's: outputs only.
+    assert {int(w[1:]) for part in flat for w in part} <= {t.node for t in g.outputs}

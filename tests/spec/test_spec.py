@@ -27,6 +27,8 @@ def uniform(pe="act_bits: 8, weight_bits: 4, acc_bits: 16"):
 
 MISSING_FILE = object()
 DIRECTORY = object()
+# The start of a constant array's section (its weights directory is read only after the spec).
+CONSTANT = "array: {rows: 4, cols: 4, dataflow: constant, weights: w, "
 
 # id -> (file name, text, field path or None for whole-file errors, fragments of the message)
 BAD = {
@@ -108,7 +110,18 @@ BAD = {
     "array_pipeline_too_big": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, "
                                "dataflow: broadcast, pipeline: 17}\n", "array.pipeline", ["17"]),
     "array_pipeline_ws": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, pipeline: 2}\n",
-                          "array.pipeline", ["broadcast only", "weight_stationary"]),
+                          "array.pipeline", ["broadcast or constant only", "weight_stationary"]),
+    # A constant array takes the broadcast array's pipeline values, and only those.
+    "array_pipeline_constant_negative": ("s.yaml", uniform() + CONSTANT + "pipeline: -1}\n",
+                                         "array.pipeline", ["not -1", "integer from 0 to 16"]),
+    "array_pipeline_constant_too_big": ("s.yaml", uniform() + CONSTANT + "pipeline: 17}\n",
+                                        "array.pipeline", ["not 17", "integer from 0 to 16"]),
+    "array_pipeline_constant_bool": ("s.yaml", uniform() + CONSTANT + "pipeline: true}\n",
+                                     "array.pipeline", ["not true", "integer from 0 to 16"]),
+    "array_pipeline_constant_str": ("s.yaml", uniform() + CONSTANT + "pipeline: \"2\"}\n",
+                                    "array.pipeline", ["not '2'", "integer from 0 to 16"]),
+    "array_pipeline_constant_float": ("s.yaml", uniform() + CONSTANT + "pipeline: 1.5}\n",
+                                      "array.pipeline", ["not 1.5", "integer from 0 to 16"]),
     "array_chain_ws": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, chain: 2}\n",
                        "array.chain", ["broadcast only"]),
     "array_chain_over_rows": ("s.yaml", uniform() + "array: {rows: 4, cols: 4, "
@@ -143,7 +156,8 @@ BAD = {
 # The CLI costs a subprocess each: a representative subset.
 CLI_KINDS = ["unknown_family", "missing_acc_bits", "act_bits_bool", "pot_weight_bits_7",
              "acc_too_narrow_pot", "yaml_syntax", "duplicate_pe_key", "name_dash",
-             "missing_file", "array_dataflow_unknown", "array_pipeline_ws"]
+             "missing_file", "array_dataflow_unknown", "array_pipeline_ws",
+             "array_pipeline_constant_negative", "array_pipeline_constant_str"]
 
 
 def write_case(tmp_path, kind):
@@ -299,3 +313,17 @@ def test_parse_spec_path_names_errors():
         parse_spec("family: foo\n", path="some/where.yaml")
     assert info.value.file == str(Path("some/where.yaml"))
     assert str(info.value).startswith("some/where.yaml: family: ")
+
+
+@pytest.mark.parametrize("value", [None, 0, 1, 2, 16])
+def test_constant_array_takes_a_pipeline(tmp_path, value):
+    from ..constant_support import constant_spec
+    spec, _ = constant_spec(tmp_path, pipeline=value)
+    assert spec.array.pipeline == (value or 0)  # none written is 0, as for broadcast
+
+
+def test_constant_array_still_refuses_a_chain(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(uniform() + CONSTANT + "chain: 2}\n")
+    with pytest.raises(SpecError, match="array.chain: does not apply to dataflow: constant"):
+        load_spec(path)

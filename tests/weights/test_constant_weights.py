@@ -158,7 +158,8 @@ def test_weights_are_rechecked_when_they_change(tmp_path):
 @pytest.mark.parametrize("text, fragment", [
     ("dataflow: constant", "array.weights: missing; required with dataflow: constant"),
     ("dataflow: constant, weights: w, chain: 2", "array.chain: does not apply"),
-    ("dataflow: constant, weights: w, pipeline: 1", "array.pipeline: does not apply"),
+    ("dataflow: constant, weights: w, pipeline: -1", "array.pipeline: must be an integer from 0 "
+                                                     "to 16, not -1"),
     ("dataflow: broadcast, weights: w", "array.weights: applies to dataflow: constant only"),
     ("dataflow: constant, weights: w, backend: hand", "array.backend: must be one of"),
 ])
