@@ -100,6 +100,7 @@ def _parser():
     for family in FAMILIES.values():
         family.add_commands(sub, par)
 
+    from .flows.compare.figures import load_figures
     p = sub.add_parser("compare", parents=[par["jobs"], par["json"]],
                        help="build every paper configuration and its baselines; "
                             "write compare.md/.csv/.json and plots")
@@ -110,8 +111,8 @@ def _parser():
     p.add_argument("--no-area", action="store_true",
                    help="skip the standard-cell area")
     p.add_argument("--table", action="append", metavar="ID",
-                   help="compare only this paper table (repeatable): seed002_table10, "
-                        "seed002_fig4, seed004_table8, seed001_table4")
+                   help="compare only this paper table (repeatable): "
+                        + ", ".join(t["id"] for t in load_figures()["tables"]))
     p.add_argument("--liberty", metavar="FILE", default=None,
                    help="your standard-cell liberty for every build's ASIC area, timing and "
                         "power (default: the OSU 0.18 um cells); part of each build's cache key")

@@ -166,7 +166,7 @@ def _asic_table(rows, table, library, clock):
                   Column("datapath_ratio", "our ratio, datapath"),
                   Column("pe_ratio", "our ratio, whole PE"),
                   Column("datapath", "our datapath: area um^2 / pJ per MAC"),
-                  Column("pe", f"our PE: area um^2 / pJ per MAC / simulated mW")),
+                  Column("pe", "our PE: area um^2 / pJ per MAC / simulated mW")),
                  _asic_rows(rows, approx))
 
 

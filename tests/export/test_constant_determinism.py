@@ -5,8 +5,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from shiftgen.hdl.da4ml_graph import da4ml_available
 
 from ..constant_support import constant_spec
