@@ -7,7 +7,13 @@ import amaranth
 
 from .. import __version__
 
-__all__ = ["dumps", "make_report", "report_markdown", "summary_table", "asic_rows"]
+__all__ = ["REPORT_FORMAT", "dumps", "make_report", "report_markdown", "summary_table",
+           "asic_rows"]
+
+#: Bumped when a build report gains or changes a figure its readers use, so a
+#: cache of reports (``shiftgen compare``'s) makes them again: 2 added
+#: ``array.targets.asic``.
+REPORT_FORMAT = 2
 
 _XILINX_COLUMNS = ("LUT", "FF", "CARRY4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6",
                    "MUXF7", "MUXF8")

@@ -655,6 +655,16 @@ def test_cache_key_holds_the_liberty_clock_and_tools():
         assert all(other[n] != first[n] for n in first), change
 
 
+def test_cache_key_holds_the_report_format(monkeypatch):
+    """A build report that gains a figure (array.targets.asic) is made again, not reused."""
+    from shiftgen.reports import build_report
+    key = lambda: {j["name"]: j["key"] for j in plan(["seed002_fig4"], root=ROOT)[1]}  # noqa
+    first = key()
+    monkeypatch.setattr(build_report, "REPORT_FORMAT", build_report.REPORT_FORMAT + 1)
+    other = key()
+    assert all(other[n] != first[n] for n in first)
+
+
 def test_measures_read_the_liberty_and_the_tools(tmp_path):
     from shiftgen.synth.liberty import find_liberty
     from shiftgen.synth.ecp5 import nextpnr_version

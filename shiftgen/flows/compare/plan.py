@@ -60,13 +60,17 @@ def measures(liberty=None, clock_mhz=None):
 def spec_key(spec_text, array=None, name=None, measured=None):
     """Hash of what a build depends on: the spec text, the array override, the versions.
 
+    The versions include the build report's
+    (:data:`~shiftgen.reports.build_report.REPORT_FORMAT`).
+
     ``measured``: :func:`measures`; a change of the liberty, the clock, OpenSTA
     or nextpnr changes the key, so the builds are made again with it.
     """
+    from ...reports.build_report import REPORT_FORMAT
     from ...tools.yosys import find_yosys
     return content_key({"spec": spec_text, "array": array, "name": name,
-                        "shiftgen": __version__, "yosys": find_yosys().version,
-                        "measures": measured})
+                        "shiftgen": __version__, "report_format": REPORT_FORMAT,
+                        "yosys": find_yosys().version, "measures": measured})
 
 
 def job_for(spec_rel, array, root, dataflow=None, measured=None):
