@@ -45,16 +45,8 @@ def _array_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=Non
     flow = dataflow(spec)
     clock_mhz = clock_mhz or DEFAULT_CLOCK_MHZ
     if flow.stage is not None:  # built without a unit module (dataflow: constant)
-        section = flow.stage(spec, tmp, synth=synth, cocotb=cocotb, say=say,
-                             work_root=work_root, part=part, pe_booth=pe_booth)
-        if synth:
-            say("array: ASIC area, timing and power (standard cells)")
-            whole = tmp / section["verilog"]
-            section["targets"]["asic"] = array_asic_target(
-                spec, tmp, {"verilog": whole, "cell": whole, "top": whole,
-                            "cell_name": section["top"], "top_name": section["top"]},
-                liberty=liberty, clock_mhz=clock_mhz)
-        return section
+        return flow.stage(spec, tmp, synth=synth, cocotb=cocotb, say=say, work_root=work_root,
+                          part=part, pe_booth=pe_booth, liberty=liberty, clock_mhz=clock_mhz)
     say(f"array {cfg.rows} x {cfg.cols}: export")
     exported = export_array(spec, tmp)
     section = {"rows": cfg.rows, "cols": cfg.cols, "dataflow": cfg.dataflow,

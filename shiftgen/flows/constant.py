@@ -12,7 +12,8 @@ installed, :data:`~shiftgen.hdl.constant.BACKENDS`) it
    cells, cocotb on Icarus above, plus the simulators asked for;
 3. synthesizes it for ``xilinx7`` (:mod:`shiftgen.synth.constant`), while the
    checks run; the back end kept is synthesized for ``generic`` gates too, up to
-   :data:`GENERIC_CELLS` cells.
+   :data:`GENERIC_CELLS` cells, and mapped to the liberty, timed and powered
+   (``array.targets.asic``) up to :data:`~shiftgen.synth.array_asic.CONSTANT_CELLS`.
 
 The back end with the best ``xilinx7`` merit is the array's (without
 synthesis: :func:`~shiftgen.hdl.constant.default_backend`); its Verilog is
@@ -31,6 +32,8 @@ from ..export.array import array_name
 from ..export.verilog import export
 from ..hdl.constant import BACKENDS, ConstantArray, adder_graph, default_backend
 from ..hdl.da4ml_graph import da4ml_available, da4ml_version
+from ..synth.array_asic import array_asic_target
+from ..synth.asic import DEFAULT_CLOCK_MHZ
 from ..tools.process import parallel_map
 from ..verify.amaranth_sim import ARRAY_AMARANTH_LIMIT, ARRAY_VECTORS, check_array
 from ..verify.cocotb_runner import available, run_cocotb_array
@@ -88,11 +91,15 @@ def _latency(array):
             f"{'s' * (array.pipeline.every != 1)}, output register)")
 
 
-def constant_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=None):
+def constant_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=None,
+                   liberty=None, clock_mhz=DEFAULT_CLOCK_MHZ):
     """Build, check and synthesize ``spec``'s constant array in ``tmp``; its report section.
 
     The parameters are those of the build's array stage (``pe_booth`` is
-    unused: a constant array has no multiplier).
+    unused: a constant array has no multiplier). ``liberty`` and ``clock_mhz``
+    are those of the kept back end's standard-cell figures (``array.targets.asic``,
+    :func:`~shiftgen.synth.array_asic.array_asic_target`, mapped in the groups
+    of columns its xilinx7 figures are).
     """
     from ..synth.constant import choose, parts, synthesize_backends, targets_section
     from ..synth.flow_files import recipe_scripts, write_flow_files
@@ -174,6 +181,12 @@ def constant_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=N
         section["targets"] = targets_section(figures, chosen, time.monotonic() - start)
         if "generic" not in section["targets"]:
             section["targets"]["generic"] = {"skipped": GENERIC_SKIPPED}
+        say(f"array: ASIC area, timing and power of {chosen} (standard cells)")
+        whole = tmp / f"{top}.v"
+        section["targets"]["asic"] = array_asic_target(
+            spec, tmp, {"verilog": whole, "cell": whole, "top": whole, "cell_name": top,
+                        "top_name": top}, liberty=liberty, clock_mhz=clock_mhz,
+            partition=parts(arrays[chosen].graph, cfg.pipeline))
     write_flow_files(tmp, name=top, top=top, verilog_files=[f"{top}.v"], part=part,
                      prefix="array_", report_path="array.targets.{target}",
                      recipes=recipe_scripts([f"{top}.v"], top,

@@ -171,6 +171,7 @@ def _fmt(value, spec):
 
 def _array_asic_markdown(asic):
     """The array's standard-cell section: totals, each part by its count, or why there is none."""
+    from ..synth.array_asic import RESET_NOTE
     if not asic:
         return []
     lines = ["### Array in standard cells (ASIC)", ""]
@@ -190,8 +191,10 @@ def _array_asic_markdown(asic):
                   f"{_fmt(p and p['total'], '.4f')} | `{part['netlist']}` |"]
     lines += [""]
     if asic.get("critical_path_ns") is not None:
-        lines += [f"Critical path {asic['critical_path_ns']:.3f} ns (the {asic['critical_part']}), "
-                  f"fmax {asic['fmax_mhz']:.1f} MHz.", ""]
+        lines += [f"Critical path {asic['critical_path_ns']:.3f} ns (the {asic['critical_part']}"
+                  f"{RESET_NOTE if asic.get('reset_is_critical') else ''}), fmax "
+                  f"{asic['fmax_mhz']:.1f} MHz; the longest path not from the reset "
+                  f"{asic['data_path_ns']:.3f} ns ({asic['data_fmax_mhz']:.1f} MHz).", ""]
     if power:
         lines += [f"Power at {asic['clock_mhz']:g} MHz, vectorless "
                   f"({asic['activity']['vectorless']}): internal {power['internal']:.6f}, "

@@ -13,8 +13,8 @@ liberty by :func:`~shiftgen.synth.asic.asic_area` and timed and powered by
   (Yosys ``expose -evert``: each instance's connections become ports of the
   top), so only the skew or input registers, the row terms, the valid chain
   and the load path are mapped;
-- a constant-weight array is one flattened module, mapped whole, up to
-  :data:`CONSTANT_CELLS` cells.
+- a constant-weight array is one flattened module, mapped in its column
+  groups (as its xilinx7 figures) and flattened, up to :data:`CONSTANT_CELLS` cells.
 
 Area and power are summed by instance count (``top + sum(count * part)``);
 the critical path is the longest of the parts'. Energy per MAC is the total
@@ -44,7 +44,7 @@ from .liberty import find_liberty, missing_reason, read_library
 from .recipes import has_multiplier
 from .sta import PRE_LAYOUT, find_sta, sta_version, timing_and_power
 
-__all__ = ["CELL_METHOD", "COLUMN_METHOD", "CONSTANT_METHOD", "CONSTANT_CELLS", "NO_STA",
+__all__ = ["CELL_METHOD", "COLUMN_METHOD", "CONSTANT_METHOD", "CONSTANT_CELLS", "NO_STA", "RESET_NOTE",
            "POWER_KEYS", "split_assigns", "top_shell", "array_asic_target"]
 
 _TOP = ("the array top with its {unit} instances removed (Yosys expose -evert: their ports "
@@ -65,20 +65,24 @@ COLUMN_METHOD = ("hierarchical, as the xilinx7 figures: the broadcast column map
                  + _TAIL.format(unit="column"))
 
 CONSTANT_METHOD = ("flattened: the constant array's module (its chosen back end) mapped to "
-                   "the liberty (abc -liberty) whole, timed and powered whole (OpenSTA).")
+                   "the liberty (abc -liberty) in the column groups its xilinx7 figures are "
+                   "mapped in (each group a submodule, mapped alone), flattened, then timed "
+                   "and powered whole (OpenSTA).")
 
-#: Largest constant array (``R * C``) mapped to the liberty (as its generic gates:
-#: :data:`shiftgen.flows.constant.GENERIC_CELLS`).
-CONSTANT_CELLS = 256
+#: Largest constant array (``R * C``) mapped to the liberty.
+CONSTANT_CELLS = 1024
 
 _CONSTANT_SKIPPED = (f"a constant array above {CONSTANT_CELLS} cells is not mapped to the "
-                     "liberty: it is one flattened module, and ABC's whole-module mapping to "
-                     "gates took 122 s for the 64 x 64 PoT adder graph and over 15 minutes for "
-                     "APoT (shiftgen.flows.constant.GENERIC_SKIPPED), where its xilinx7 "
-                     "figures map in parts")
+                     "liberty: the 64 x 16 PoT adder graph (da4ml, 4 groups of columns) took "
+                     "105 s to map on 2 shared cores (337 s whole), and a 64 x 64 one has 4 "
+                     "times its adders")
 
 #: Why there is no timing or power without OpenSTA (as :func:`~shiftgen.synth.asic.asic_target`).
 NO_STA = "timing and power: OpenSTA (sta) not installed; apt-get install opensta"
+
+#: What a critical path from ``rst`` is: its fan-out, with no buffer tree pre-layout.
+RESET_NOTE = (", from the reset input, which drives every flip-flop with no buffer tree "
+              "pre-layout; a layout flow would buffer it")
 
 #: The components of a power figure, as :func:`~shiftgen.synth.sta.timing_and_power` gives them.
 POWER_KEYS = ("internal", "switching", "leakage", "total")
@@ -91,7 +95,7 @@ _NAME = r"(?:\\\S+\s|[A-Za-z_][\w$]*)"
 _DECL = re.compile(r"^\s*(?:input|output|inout|wire|reg)\s+(?:signed\s+)?"
                    r"(?:\[(\d+):(\d+)\]\s+)?(" + _NAME + r")\s*;", re.M)
 _ASSIGN = re.compile(r"^(\s*)assign\s+(\{[^;]*?\}|[^=;]+?)\s*=\s*([^;]+);", re.M)
-_ITEM = re.compile(r"\s*(?:(\d+)'([bhdo])([0-9a-fA-F_]+)|(" + _NAME +
+_ITEM = re.compile(r"\s*(?:(\d+)'([bhdo])([0-9a-fA-FxXzZ_]+)|(" + _NAME +
                    r")\s*(?:\[(\d+)(?::(\d+))?\])?)\s*")
 
 
@@ -107,7 +111,9 @@ def _bits(expr, widths):
             raise ValueError(f"cannot split the netlist expression {item.strip()!r}")
         if m.group(1):
             n = int(m.group(1))
-            value = int(m.group(3).replace("_", ""), {"b": 2, "h": 16, "d": 10, "o": 8}[m.group(2)])
+            # An x or z (a flattened part's undriven bit) is a constant to timing: 0.
+            digits = re.sub("[xXzZ]", "0", m.group(3).replace("_", ""))
+            value = int(digits, {"b": 2, "h": 16, "d": 10, "o": 8}[m.group(2)])
             out += [f"1'b{(value >> k) & 1}" for k in reversed(range(n))]
             continue
         name = m.group(4).rstrip()
@@ -191,9 +197,10 @@ def _sum_power(parts):
 
 def _measure(job):
     """Map one part, write its cell netlist, time and power it; its figures."""
-    name, verilog, top, count, booth, out_dir, liberty, clock_mhz, netlist_name = job
+    name, verilog, top, count, booth, out_dir, liberty, clock_mhz, netlist_name, partition = job
     start = time.monotonic()
-    area = asic_area(verilog, top, liberty=liberty, booth=booth, netlist=True)
+    area = asic_area(verilog, top, liberty=liberty, booth=booth, netlist=True,
+                     partition=partition)
     # OpenSTA reads the netlist as written to the build directory.
     (out_dir / netlist_name).write_text(split_assigns(area.pop("_netlist")))
     part = {"instances": count, "module": top, "netlist": netlist_name,
@@ -242,7 +249,7 @@ def _empty(reason, liberty=None, clock_mhz=None):
 
 
 def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAULT_CLOCK_MHZ,
-                      pe_booth=None, jobs=2):
+                      pe_booth=None, jobs=2, partition=None):
     """``array.targets.asic``: area, critical path, vectorless power and energy per MAC.
 
     Parameters
@@ -266,13 +273,18 @@ def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAUL
         recipe the liberty mapping shares) instead of both.
     jobs : int
         Parts mapped at once.
+    partition : list of list of str, optional
+        A constant array's column groups (:func:`~shiftgen.synth.constant.parts`),
+        mapped one by one as its xilinx7 figures are.
 
     Returns
     -------
     dict
         ``liberty``, ``liberty_sha256``, ``method``, ``unit``, ``area_um2``,
         ``sequential_area_um2``, ``cells``, ``cells_by_type``,
-        ``critical_path_ns``, ``fmax_mhz``, ``clock_mhz``, ``meets_clock``,
+        ``critical_path_ns``, ``fmax_mhz``, ``critical_part``,
+        ``reset_is_critical``, ``data_path_ns`` and ``data_fmax_mhz`` (the
+        longest path not from ``rst``), ``clock_mhz``, ``meets_clock``,
         ``power_mw: {"vectorless": {internal, switching, leakage, total}}``,
         ``energy_pj_per_mac: {"vectorless": pJ}``, ``macs_per_cycle``,
         ``activity``, ``conditions``, ``tools``, ``parts`` (each part's
@@ -309,7 +321,8 @@ def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAUL
         if has_multiplier(unit_text) else False
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".asic-array-") as work:
         parts = _jobs(spec, Path(work), exported, booth)
-        runs = [(name, verilog, top, n, b, out_dir, library.path, clock_mhz, netlist)
+        runs = [(name, verilog, top, n, b, out_dir, library.path, clock_mhz, netlist,
+                 partition if name == "array" else None)
                 for name, verilog, top, n, b, netlist in parts]
         # The unit (the long run) goes first, the top beside it.
         results = parallel_map(_measure, runs[1:] + runs[:1], jobs)
@@ -335,16 +348,24 @@ def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAUL
     out["tools"]["sta"] = sta_version()
     slowest = max(measured, key=lambda k: measured[k]["critical_path_ns"])
     path = measured[slowest]["critical_path_ns"]
+    # Without the reset net (unbuffered pre-layout: one input to every flip-flop).
+    data = max(v for p in measured.values() for k, v in p["paths_ns"].items()
+               if k != "rst2reg" and v is not None)
     out.update({"critical_path_ns": path, "fmax_mhz": round(1000.0 / path, 3),
-                "critical_part": slowest, "meets_clock": path <= 1000.0 / clock_mhz})
+                "critical_part": slowest, "meets_clock": path <= 1000.0 / clock_mhz,
+                "reset_is_critical": measured[slowest]["paths_ns"].get("rst2reg") == path,
+                "data_path_ns": data, "data_fmax_mhz": round(1000.0 / data, 3)})
     if not out["meets_clock"]:
         # A power figure at a clock the array cannot run at would mean nothing.
         for p in measured.values():
             p["power_mw"] = None
         out.update({"power_mw": None, "energy_pj_per_mac": None,
                     "reason": f"power refused: the critical path of {path:.3f} ns (the "
-                              f"{slowest}'s) does not fit the {1000 / clock_mhz:.3f} ns period "
-                              f"of {clock_mhz:g} MHz (fmax {out['fmax_mhz']:.1f} MHz)"})
+                              f"{slowest}'s{RESET_NOTE if out['reset_is_critical'] else ''}) "
+                              f"does not fit the {1000 / clock_mhz:.3f} ns period "
+                              f"of {clock_mhz:g} MHz (fmax {out['fmax_mhz']:.1f} MHz; "
+                              f"without the reset net {data:.3f} ns, "
+                              f"{out['data_fmax_mhz']:.1f} MHz)"})
     else:
         power = _sum_power(counted)
         activity = measured[slowest]["activity"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import ToolError
 from ..tools.yosys import find_yosys
 from .liberty import find_liberty, missing_reason, read_library
-from .recipes import has_multiplier
+from .recipes import has_multiplier, partition_commands
 
 __all__ = ["asic_area", "asic_target", "datapath_figures", "check_mapped", "DEFAULT_CLOCK_MHZ"]
 
@@ -31,13 +31,22 @@ def check_mapped(top, cells, library_cells, liberty_name):
         raise ToolError(f"{top}: cells not mapped to {liberty_name}: {', '.join(unmapped)}")
 
 
-def _candidate(verilog_text, top, liberty_text, liberty_name, library_cells, booth, work):
+def _candidate(verilog_text, top, liberty_text, liberty_name, library_cells, booth, work,
+               partition=None):
     (work / "design.v").write_text(verilog_text)
     (work / liberty_name).write_text(liberty_text)
     lib = liberty_name
-    body = [f"synth -flatten -top {top}" + (" -booth" if booth else ""),
-            f"dfflibmap -liberty {lib}", f"abc -liberty {lib}", "opt_clean -purge",
-            f"stat -liberty {lib}"]
+    booth_flag = " -booth" if booth else ""
+    if partition:
+        # Each part a module of its own, mapped alone (ABC's time grows about as the
+        # square of its netlist), then flattened for one netlist and one stat.
+        body = [f"hierarchy -top {top}", *partition_commands(top, partition),
+                f"synth -top {top}{booth_flag}", f"dfflibmap -liberty {lib}",
+                f"abc -liberty {lib}", "flatten", "opt_clean -purge", f"stat -liberty {lib}"]
+    else:
+        body = [f"synth -flatten -top {top}{booth_flag}",
+                f"dfflibmap -liberty {lib}", f"abc -liberty {lib}", "opt_clean -purge",
+                f"stat -liberty {lib}"]
     find_yosys().run("\n".join([
         "read_verilog design.v", *body,
         f"tee -q -o stat.json stat -liberty {lib} -json",
@@ -51,10 +60,20 @@ def _candidate(verilog_text, top, liberty_text, liberty_name, library_cells, boo
     return {"area_um2": float(module["area"]), "_netlist": (work / "netlist.v").read_text(),
             "sequential_area_um2": float(module.get("sequential_area", 0.0)),
             "cells": sum(cells.values()), "cells_by_type": dict(sorted(cells.items())),
-            "recipe": "; ".join(body)}
+            "recipe": _recipe_text(body, top, partition)}
 
 
-def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlist=False):
+def _recipe_text(body, top, partition):
+    """``body`` as the report gives it: a part's select commands (every wire named) counted."""
+    if not partition:
+        return "; ".join(body)
+    moved = len(partition_commands(top, partition))
+    return "; ".join([body[0], f"proc; opt_clean; {len(partition)} parts each moved into a "
+                               "submodule (select, submod)", *body[1 + moved:]])
+
+
+def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlist=False,
+              partition=None):
     """Standard-cell area of ``top`` in ``verilog_path``, in the OSU 0.18 um cells.
 
     Parameters
@@ -74,6 +93,10 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlis
         design multiplies and keep the smaller area (``None``, the default).
     netlist : bool
         Also return the chosen candidate's cell netlist (Verilog text) under ``_netlist``.
+    partition : list of list of str, optional
+        Wire names of parts of a flat module (a constant array's column groups,
+        :func:`~shiftgen.synth.constant.parts`) mapped one by one
+        (:func:`~shiftgen.synth.recipes.partition_commands`), then flattened.
 
     Returns
     -------
@@ -109,10 +132,10 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlis
         if work_dir is not None:
             work = Path(work_dir) / ("booth" if b else "plain")
             work.mkdir(parents=True, exist_ok=True)
-            cands.append(_candidate(*args, work))
+            cands.append(_candidate(*args, work, partition))
         else:
             with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".asic-") as tmp:
-                cands.append(_candidate(*args, Path(tmp)))
+                cands.append(_candidate(*args, Path(tmp), partition))
     best = {k: v for k, v in min(cands, key=lambda c: (c["area_um2"], c["cells"])).items()
             if k != "_netlist" or netlist}
     return {**best, "liberty": liberty.name, "yosys": find_yosys().version,

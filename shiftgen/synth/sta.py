@@ -5,7 +5,9 @@ The netlist is the one the ASIC area comes from (:func:`shiftgen.synth.asic.asic
 same liberty; the figures are pre-layout: typical corner (the liberty's own),
 no wire load, an ideal clock. Two path groups are timed against a clock on
 ``clk`` (a virtual clock for a design without one): register to register,
-input to register and input to output, with every input
+input to register, the reset to register (its own group: one net to every
+flip-flop, unbuffered pre-layout, so in a large array it is the longest
+path) and input to output, with every input
 driven by the library's flip-flop (its output pin; as SDC's
 ``set_driving_cell`` defines it, the driver adds its slew and the part of its
 delay that its load causes, not its delay at no load). A path's length is
@@ -93,8 +95,13 @@ def setup_commands(liberty, netlist, top, period_ns, driver=None):
 def _script(liberty, netlist, top, period_ns, activity, driver):
     return "\n".join([
         *setup_commands(liberty, netlist, top, period_ns, driver),
+        # The reset is its own group: one input to every flip-flop, which no
+        # buffer tree drives pre-layout (a layout flow inserts one).
+        "set rst_port [get_ports -quiet rst]",
+        "set data_ins [delete_from_list $ins $rst_port]",
         "foreach {name from to} [list reg2reg [all_registers -clock_pins] "
-        "[all_registers -data_pins] in2reg $ins [all_registers -data_pins] "
+        "[all_registers -data_pins] in2reg $data_ins [all_registers -data_pins] "
+        "rst2reg $rst_port [all_registers -data_pins] "
         "in2out $ins [all_outputs]] {",
         "  if {[llength $from] == 0 || [llength $to] == 0} { puts \"PATH $name none\"; continue }",
         "  set paths [find_timing_paths -path_delay max -from $from -to $to]",
@@ -142,9 +149,10 @@ def timing_and_power(netlist_path, top, liberty, *, clock_mhz=100.0, activity=0.
     -------
     dict
         ``critical_path_ns`` (the longer group), ``fmax_mhz``,
-        ``paths_ns`` (``reg2reg``, ``in2reg``, ``in2out``: length or
-        ``None`` where the design has no such path; an output is captured by
-        the next edge), ``clock_mhz``, ``meets_clock``,
+        ``paths_ns`` (``reg2reg``, ``in2reg`` from every input but ``rst``,
+        ``rst2reg`` from ``rst``, ``in2out``: length or ``None`` where the
+        design has no such path; an output is captured by the next edge),
+        ``clock_mhz``, ``meets_clock``,
         ``power_mw`` (``internal``, ``switching``, ``leakage``, ``total``),
         ``activity``, ``tool``, ``conditions`` (:data:`PRE_LAYOUT`).
 
@@ -181,7 +189,7 @@ def timing_and_power(netlist_path, top, liberty, *, clock_mhz=100.0, activity=0.
     paths = {}
     for name, slack in re.findall(r"^PATH (\w+) (\S+)$", text, flags=re.M):
         paths[name] = None if slack == "none" else round(period - float(slack), 6)
-    if set(paths) != {"reg2reg", "in2reg", "in2out"}:
+    if set(paths) != {"reg2reg", "in2reg", "rst2reg", "in2out"}:
         raise ToolError(f"OpenSTA on {netlist_path.name}: no path report")
     longest = max((v for v in paths.values() if v is not None), default=None)
     if longest is None:

@@ -204,3 +204,51 @@ def test_summary_rows(broadcast):
     assert rows["array asic area (osu018_stdcells.lib)"] == f"{asic['area_um2']:,.1f} um^2"
     assert f"{asic['energy_pj_per_mac']['vectorless']:.3f} pJ/MAC" in \
         rows["array asic power @ 100 MHz, vectorless"]
+
+
+@needs_sta
+def test_constant_array_maps_in_parts_to_a_netlist_equal_to_golden(liberty, tmp_path):
+    """A pipelined constant array mapped part by part: the cell netlist OpenSTA times is
+    the array (gate level on Icarus against golden.matmul), about as small as whole."""
+    from shiftgen.export.array import array_name
+    from shiftgen.export.verilog import export
+    from shiftgen.hdl.constant import ConstantArray
+    from shiftgen.synth.activity import cell_models
+    from shiftgen.verify.cocotb_runner import available, run_cocotb_array
+    from shiftgen.verify.schedule import random_jobs
+
+    from ..constant_support import constant_spec
+    spec, _ = constant_spec(tmp_path, "pot_4bit", rows=8, cols=6, pipeline=1)
+    arr = ConstantArray(spec, "shiftadd")
+    top = array_name(spec)
+    _, verilog = export(spec, arr, tmp_path, name=top, keep=True)
+    whole_v = {"verilog": verilog, "cell": verilog, "top": verilog, "cell_name": top,
+               "top_name": top}
+    split = arr.graph.parts(3, pipeline=1)
+    assert len(split) == 3
+    parted = array_asic_target(spec, tmp_path, whole_v, liberty=liberty, partition=split)
+    (tmp_path / "whole").mkdir()
+    whole = array_asic_target(spec, tmp_path / "whole", whole_v, liberty=liberty)
+    assert parted["method"] == array_asic.CONSTANT_METHOD
+    assert "3 parts each moved into a submodule" in parted["parts"]["array"]["recipe"]
+    assert "select -set" not in parted["parts"]["array"]["recipe"]
+    assert abs(parted["area_um2"] - whole["area_um2"]) < 0.02 * whole["area_um2"]
+    # The reset drives every flip-flop, unbuffered pre-layout: at 8 x 6 already the
+    # critical path, and power at 100 MHz is refused naming it.
+    assert parted["reset_is_critical"] and parted["data_path_ns"] < parted["critical_path_ns"]
+    assert parted["data_fmax_mhz"] == pytest.approx(1000 / parted["data_path_ns"], rel=1e-5)
+    if not parted["meets_clock"]:
+        assert array_asic.RESET_NOTE in parted["reason"] and "without the reset net" in \
+            parted["reason"]
+    (tmp_path / "slow").mkdir()
+    slow = array_asic_target(spec, tmp_path / "slow", whole_v, liberty=liberty, partition=split,
+                             clock_mhz=10.0)
+    assert slow["meets_clock"] and slow["power_mw"]["vectorless"]["total"] > 0
+    models = cell_models(liberty)
+    if models is None or not available("icarus"):
+        pytest.skip("no cell models beside the liberty, or no Icarus")
+    netlist = tmp_path / parted["parts"]["array"]["netlist"]
+    (tmp_path / "gates.v").write_text(netlist.read_text() + "\n" + models.read_text())
+    res = run_cocotb_array(spec, tmp_path / "gates.v", random_jobs(spec, 1, 16, seed=2),
+                           "icarus", work_dir=tmp_path / "sim")
+    assert res["result"] == "pass" and res["cases"] == 16 * 6, res

@@ -113,6 +113,24 @@ def test_paths_are_the_liberty_tables_summed(chain):
     assert res["meets_clock"] and res["conditions"].startswith("pre-layout")
 
 
+def test_the_reset_is_its_own_path_group(chain, tmp_path):
+    """``rst`` to a register is ``rst2reg``, not ``in2reg``; the critical path counts both."""
+    assert chain[1]["paths_ns"]["rst2reg"] is None  # CHAIN has no rst
+    # rst clears the first flip-flop through an inverter and a NOR: a longer path than d's.
+    text = CHAIN.replace("module chain(clk, d, q);\n  input clk;",
+                         "module chain(clk, rst, d, q);\n  input clk;\n  input rst;") \
+                .replace("wire n1, n2;", "wire n1, n2, nr, nd;\n  INVX1 i0 (.A(rst), .Y(nr));\n"
+                         "  INVX1 i2 (.A(d), .Y(nd));\n  NOR2X1 g0 (.A(nd), .B(rst), .Y(dd));") \
+                .replace(".D(d)", ".D(dd)")
+    netlist = tmp_path / "chain.v"
+    netlist.write_text(text.replace("wire n1, n2, nr, nd;", "wire n1, n2, nr, nd, dd;"))
+    res = timing_and_power(netlist, "chain", LIBERTY, clock_mhz=100.0)
+    paths = res["paths_ns"]
+    assert paths["rst2reg"] is not None and paths["in2reg"] is not None
+    assert paths["in2reg"] > paths["rst2reg"]  # d passes one gate more than rst
+    assert res["critical_path_ns"] == max(v for v in paths.values() if v is not None)
+
+
 def test_switching_power_is_half_c_v_squared_f_alpha(chain):
     netlist, res = chain
     lib = Lib(LIBERTY)
