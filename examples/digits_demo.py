@@ -23,6 +23,14 @@ images of 8x8 pixels, each an integer 0..16), so nothing is downloaded.
    (ReLU, second layer) and report the test accuracy against the float
    network.
 
+5. ``--constant``: bake each family's quantized layer into a constant-weight
+   array (``array.dataflow: constant``, :mod:`shiftgen.hdl.constant`) and
+   build it as ``shiftgen build`` does (:func:`shiftgen.flows.build.build`:
+   both back ends, the xilinx7 LUTs, the standard-cell power), run the same
+   images through it in the Amaranth simulator against the golden model,
+   and report its accuracy, LUTs and energy per inference: the layer's
+   power over the clock, one image a cycle.
+
 ``--samples N`` sends only the first ``N`` test images through the array (the
 reduced form CI runs); the accuracy still covers the whole test set, with the
 golden model's outputs for the images the array did not see.
@@ -50,7 +58,7 @@ from shiftgen.weights.quantize import QuantizedMatrix, error_stats, quantize_mat
 from shiftgen.spec import parse_spec
 
 __all__ = ["CONFIGS", "SCALES", "Network", "load_data", "train", "make_spec", "fit_spec",
-           "quantize_layer", "run_family", "run", "format_table", "main"]
+           "quantize_layer", "run_family", "constant_layer", "run", "format_table", "main"]
 
 #: Shipped specs (``specs/<name>.yaml``): one configuration per family.
 CONFIGS = {
@@ -141,13 +149,9 @@ def train(x_train, y_train, hidden=HIDDEN, seed=SEED, max_iter=MAX_ITER):
 # --- specs, fitting, quantizing ---------------------------------------------------------
 
 
-def make_spec(name, params=None, drop=(), rows=None, cols=None):
-    """The shipped spec ``name`` with ``params`` merged in, ``drop`` removed, and an array.
-
-    ``rows`` and ``cols`` add an ``array: {rows, cols}`` section.
-    """
-    path = SPEC_DIR / f"{name}.yaml"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+def spec_doc(name, params=None, drop=(), rows=None, cols=None, array=None):
+    """The document of the shipped spec ``name`` as :func:`make_spec` changes it."""
+    doc = yaml.safe_load((SPEC_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
     merged = {**(doc.get("params") or {}), **(params or {})}
     merged = {k: v for k, v in merged.items() if k not in drop}
     if merged:
@@ -155,8 +159,18 @@ def make_spec(name, params=None, drop=(), rows=None, cols=None):
     else:
         doc.pop("params", None)
     if rows is not None:
-        doc["array"] = {"rows": int(rows), "cols": int(cols)}
-    return parse_spec(yaml.safe_dump(doc, sort_keys=False), path=path)
+        doc["array"] = {"rows": int(rows), "cols": int(cols), **(array or {})}
+    return doc
+
+
+def make_spec(name, params=None, drop=(), rows=None, cols=None, array=None):
+    """The shipped spec ``name`` with ``params`` merged in, ``drop`` removed, and an array.
+
+    ``rows`` and ``cols`` add an ``array: {rows, cols}`` section, and ``array``
+    (a dict) more fields of it.
+    """
+    doc = spec_doc(name, params, drop, rows, cols, array)
+    return parse_spec(yaml.safe_dump(doc, sort_keys=False), path=SPEC_DIR / f"{name}.yaml")
 
 
 def _fit_alpha(spec, weights):
@@ -256,10 +270,10 @@ def quantize_layer(spec, weights, per_channel):
 # --- the array --------------------------------------------------------------------------
 
 
-def _simulate(spec, codes, x):
+def _simulate(spec, codes, x, dut=None):
     """``Y`` of one job from the Amaranth simulator, and the seconds it took."""
     start = time.monotonic()
-    (y,) = simulate_array(spec, [(codes, x)])
+    (y,) = simulate_array(spec, [(codes, x)], dut=dut)
     return y, time.monotonic() - start
 
 
@@ -282,7 +296,7 @@ def run_family(name, net, x_test, samples, scale="auto"):
     dict
         ``row`` (the table entry so far), ``array_spec``, ``codes``, ``x``
         (the images for the array), ``golden`` (``Y`` of every test image),
-        ``qm``.
+        ``qm``, ``drop`` (the spec parameters the fit removed).
     """
     candidates = []
     for mode in (SCALES if scale == "auto" else (scale,)):
@@ -308,7 +322,7 @@ def run_family(name, net, x_test, samples, scale="auto"):
            "codes_used": qm.stats["codes_used"], "fitted": fitted,
            "scale": qm.scale if qm.scale_axis is None else [float(v) for v in qm.scale]}
     return {"row": row, "array_spec": array_spec, "codes": qm.codes, "x": x_test[:samples],
-            "golden": y_gold, "qm": qm}
+            "golden": y_gold, "qm": qm, "drop": drop}
 
 
 def _finish(prep, y_array, seconds, net, y_test, float_acc):
@@ -329,11 +343,90 @@ def _finish(prep, y_array, seconds, net, y_test, float_acc):
     return row
 
 
-def run(families=None, samples=None, scale="auto", jobs=1, progress=None):
+#: Clock of the constant layer's power figure: the combinational 64 x 16 arrays run
+#: at about 25 MHz in the OSU 0.18 um cells (PoT: 40 ns), and a power figure is refused
+#: above a design's fmax. Energy per inference hardly depends on it (vectorless activity
+#: is per clock period; leakage is a few uW).
+CONSTANT_CLOCK_MHZ = 10.0
+
+
+def constant_layer(prep, out_dir, say=lambda msg: None, clock_mhz=CONSTANT_CLOCK_MHZ):
+    """Layer 1 of one family as a constant-weight array: built, simulated, measured.
+
+    The codes are written as ``shiftgen quantize`` writes them
+    (:func:`~shiftgen.weights.quantize.write_outputs`) into
+    ``out_dir/weights``, and a spec with ``array: {dataflow: constant, weights}``
+    is built into ``out_dir`` by :func:`shiftgen.flows.build.build` (its own
+    checks against the golden model included). The images of ``prep["x"]``
+    then run through the back end the build kept.
+
+    Returns
+    -------
+    dict
+        ``backend``, ``LUT`` / ``FF`` / ``CARRY4`` (``array.targets.xilinx7.totals``),
+        ``y`` (the array's outputs), ``build_checks`` (each check's result),
+        ``energy_nj_per_inference`` (``None`` with ``energy_reason`` where the
+        build has no power figure), ``clock_mhz``, ``liberty`` and ``seconds``.
+    """
+    from shiftgen.files import write_text
+    from shiftgen.flows.build import build
+    from shiftgen.hdl.constant import ConstantArray
+    from shiftgen.weights.quantize import write_outputs
+
+    start = time.monotonic()
+    spec, qm = prep["array_spec"], prep["qm"]
+    out_dir = Path(out_dir)
+    write_outputs(out_dir / "weights", spec, qm)
+    rows, cols = qm.shape
+    # A file beside its weights: cocotb's test loads the spec from it.
+    path = out_dir / f"{prep['row']['spec']}.yaml"
+    write_text(path, yaml.safe_dump(spec_doc(prep["row"]["spec"], prep["row"]["fitted"],
+                                             prep["drop"], rows, cols,
+                                             {"dataflow": "constant", "weights": "weights"}),
+                                    sort_keys=False))
+    const_spec = parse_spec(path.read_text(encoding="utf-8"), path=path)
+    if const_spec.codebook != spec.codebook:
+        raise RuntimeError(f"{const_spec.name}: the constant array's codebook differs from "
+                           "the quantizer's")
+    say(f"{prep['row']['family']}: building the constant-weight layer")
+    report, _, _ = build(const_spec, out_dir / "build", clock_mhz=clock_mhz)
+    arr = report["array"]
+    y, _ = _simulate(const_spec, prep["codes"], prep["x"],
+                     dut=ConstantArray(const_spec, arr["backend"]))
+    totals = arr["targets"]["xilinx7"]["totals"]
+    asic = arr["targets"].get("asic") or {}
+    power = (asic.get("power_mw") or {}).get("vectorless")
+    return {"backend": arr["backend"], **{k: totals[k] for k in ("LUT", "FF", "CARRY4")},
+            "y": y, "build_checks": {k: v["result"] for k, v in arr["verification"].items()},
+            # mW / MHz is nJ a cycle; the array takes one image a cycle.
+            "energy_nj_per_inference": None if power is None
+            else round(power["total"] / asic["clock_mhz"], 6),
+            "energy_reason": None if power is not None else asic.get("reason", "no ASIC figure"),
+            "clock_mhz": asic.get("clock_mhz"), "liberty": asic.get("liberty"),
+            "seconds": round(time.monotonic() - start, 1)}
+
+
+def _constant_row(prep, out_dir, net, y_test, float_acc, say, clock_mhz):
+    """The constant layer's table entry: :func:`constant_layer` scored as :func:`_finish` scores."""
+    layer = constant_layer(prep, out_dir, say, clock_mhz)
+    y = layer.pop("y")
+    scored = _finish({"row": {"spec": prep["row"]["spec"]}, "golden": prep["golden"],
+                      "qm": prep["qm"]}, y, layer["seconds"], net, y_test, float_acc)
+    return {**layer, **{k: scored[k] for k in ("array_samples", "mismatches", "accuracy",
+                                                "delta")}}
+
+
+def run(families=None, samples=None, scale="auto", jobs=1, progress=None, constant=None,
+        clock_mhz=CONSTANT_CLOCK_MHZ):
     """The whole demo; returns the JSON-ready result document.
 
     Parameters
     ----------
+    constant : path-like, optional
+        Also build each family's layer as a constant-weight array
+        (:func:`constant_layer`) under ``constant/<family>`` and score it.
+    clock_mhz : float
+        Clock of the constant layers' power figures (:data:`CONSTANT_CLOCK_MHZ`).
     families : list of str, optional
         Keys of :data:`CONFIGS` (default: all).
     samples : int, optional
@@ -378,6 +471,13 @@ def run(families=None, samples=None, scale="auto", jobs=1, progress=None):
             y, secs = _simulate(prep["array_spec"], prep["codes"], prep["x"])
             rows.append(_finish(prep, y, secs, net, y_test, float_acc))
             say(f"{fam}: {samples} images through the array in {secs:.1f} s")
+    if constant is not None:
+        for fam, prep, row in zip(families, preps, rows):
+            row["constant"] = _constant_row(prep, Path(constant) / fam, net, y_test, float_acc,
+                                            say, clock_mhz)
+            c = row["constant"]
+            say(f"{fam}: constant layer {c['LUT']} LUT ({c['backend']}), accuracy "
+                f"{100 * c['accuracy']:.2f} %, {c['mismatches']} mismatches, {c['seconds']} s")
     k, n = net.w1.shape
     return {
         "dataset": {"name": "sklearn digits", "train": len(x_train), "test": len(x_test),
@@ -387,7 +487,8 @@ def run(families=None, samples=None, scale="auto", jobs=1, progress=None):
         "array": {"rows": k, "cols": n, "samples": samples},
         "scale": scale,
         "families": rows,
-        "mismatches": sum(r["mismatches"] for r in rows),
+        "mismatches": sum(r["mismatches"] + (r.get("constant") or {}).get("mismatches", 0)
+                          for r in rows),
         "seconds": round(time.monotonic() - start, 1),
     }
 
@@ -428,6 +529,27 @@ def format_table(doc):
                      f"| {r['scale_mode']} | {_snr_text(r['snr_db'])} "
                      f"| {r['array_samples']} | {r['mismatches']} "
                      f"| {100 * r['accuracy']:.2f} % | {100 * r['delta']:+.2f} |")
+    consts = [r for r in doc["families"] if r.get("constant")]
+    if consts:
+        c0 = consts[0]["constant"]
+        lines += ["", f"Layer 1 baked into a constant-weight {arr['rows']} x {arr['cols']} array "
+                      f"(`dataflow: constant`; xilinx7 LUTs of the kept back end, Yosys "
+                      f"`synth_xilinx -nodsp`; energy per inference: vectorless power of the "
+                      f"array in standard cells ({c0['liberty']}, pre-layout, typical corner, "
+                      f"no wire load) over the {c0['clock_mhz']:g} MHz clock, one image a cycle):",
+                  "", "| family | back end | LUT | FF | CARRY4 | nJ per inference (layer 1) "
+                      "| array-checked samples | mismatches | accuracy | vs float |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in consts:
+            c = r["constant"]
+            energy = ("n/a" if c["energy_nj_per_inference"] is None
+                      else f"{c['energy_nj_per_inference']:.3f}")
+            lines.append(f"| {r['family']} | {c['backend']} | {c['LUT']} | {c['FF']} "
+                         f"| {c['CARRY4']} | {energy} | {c['array_samples']} "
+                         f"| {c['mismatches']} | {100 * c['accuracy']:.2f} % "
+                         f"| {100 * c['delta']:+.2f} |")
+        lines += [f"- {r['family']}: no energy figure: {r['constant']['energy_reason']}"
+                  for r in consts if r["constant"]["energy_nj_per_inference"] is None]
     lines += ["", f"{doc['mismatches']} mismatches against the golden model; "
                   f"{doc['seconds']} s"]
     return "\n".join(lines)
@@ -478,12 +600,20 @@ def main(argv=None):
     parser.add_argument("--jobs", type=_positive, default=min(len(CONFIGS), _cpus()),
                         metavar="N", help="simulations at once, one process each "
                                           "(default: the CPU count, at most one per family)")
+    parser.add_argument("--constant", metavar="DIR", nargs="?", const="build/digits",
+                        default=None,
+                        help="also bake each family's layer into a constant-weight array, "
+                             "build it (LUT, energy per inference) into DIR/<family> "
+                             "(default build/digits) and run the images through it")
+    parser.add_argument("--clock-mhz", type=float, default=CONSTANT_CLOCK_MHZ, metavar="F",
+                        help="clock of the constant layers' power figures (default "
+                             f"{CONSTANT_CLOCK_MHZ:g})")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     progress = None if args.json else (lambda msg: print(f"  .. {msg}", file=sys.stderr,
                                                          flush=True))
     doc = run(args.families, args.samples, scale=args.scale, jobs=args.jobs,
-              progress=progress)
+              progress=progress, constant=args.constant, clock_mhz=args.clock_mhz)
     print(json.dumps(doc, indent=1) if args.json else format_table(doc))
     return 1 if doc["mismatches"] else 0
 

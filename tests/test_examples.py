@@ -100,3 +100,38 @@ def test_mismatch_is_counted(demo):
     assert demo._finish(prep, y, 0.0, net, y_test, 0.5)["mismatches"] == 0
     y[2, 3] += 1
     assert demo._finish(prep, y, 0.0, net, y_test, 0.5)["mismatches"] == 1
+
+
+@pytest.fixture(scope="module")
+def constant_result(demo, tmp_path_factory):
+    """``--constant`` for PoT: its layer baked into a constant-weight array and built."""
+    import contextlib
+    import io
+    out = io.StringIO()
+    where = tmp_path_factory.mktemp("digits-constant")
+    with contextlib.redirect_stdout(out):
+        status = demo.main(["--samples", str(SAMPLES), "--families", "pot", "--constant",
+                            str(where), "--json"])
+    return status, json.loads(out.getvalue()), where
+
+
+def test_constant_layer_matches_golden_and_is_measured(demo, result, constant_result):
+    status, doc, where = constant_result
+    assert status == 0 and doc["mismatches"] == 0
+    row, = doc["families"]
+    c = row["constant"]
+    assert c["array_samples"] == SAMPLES and c["mismatches"] == 0
+    # The same codes as the weight-stationary layer: the same outputs, the same accuracy.
+    loadable = next(r for r in result[1]["families"] if r["family"] == "pot")
+    assert c["accuracy"] == row["accuracy"] == loadable["accuracy"]
+    assert set(c["build_checks"].values()) == {"pass"}
+    assert c["backend"] in ("shiftadd", "da4ml") and c["LUT"] > 0
+    report = json.loads((where / "pot" / "build" / "pot_4bit" / "report.json").read_text())
+    assert report["array"]["targets"]["xilinx7"]["totals"]["LUT"] == c["LUT"]
+    asic = report["array"]["targets"]["asic"]
+    assert asic["meets_clock"] and asic["clock_mhz"] == c["clock_mhz"] == demo.CONSTANT_CLOCK_MHZ
+    # mW / MHz is nJ a cycle, one image a cycle.
+    assert c["energy_nj_per_inference"] == pytest.approx(
+        asic["power_mw"]["vectorless"]["total"] / asic["clock_mhz"], rel=1e-6)
+    text = demo.format_table(doc)
+    assert f"| pot | {c['backend']} | {c['LUT']} |" in text
