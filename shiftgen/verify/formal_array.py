@@ -55,9 +55,9 @@ def latencies(spec):
     if flow.per_column_valid:
         return [cfg.rows + c for c in range(cfg.cols)]
     if not flow.loads:  # built from its codes: a pipelined graph's stages are its own
-        arr = flow.component(spec)
-        arr._MustUse__silence = True  # built for its latency only
-        return [arr.latency] * cfg.cols
+        from ..hdl.constant import constant_latency
+        # The spec's default back end's (array.backend, or for auto da4ml where installed).
+        return [constant_latency(spec)] * cfg.cols
     return [flow.drain_of(spec)] * cfg.cols
 
 
