@@ -39,7 +39,7 @@ from pathlib import Path
 from ..tools.process import parallel_map
 from ..tools.yosys import find_yosys
 from .array import edge_contexts, edge_wrapper
-from .asic import DEFAULT_CLOCK_MHZ, asic_area
+from .asic import DEFAULT_CLOCK_MHZ, asic_area, energy_pj
 from .liberty import find_liberty, missing_reason, read_library
 from .recipes import has_multiplier
 from .sta import PRE_LAYOUT, find_sta, sta_version, timing_and_power
@@ -370,9 +370,8 @@ def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAUL
         power = _sum_power(counted)
         activity = measured[slowest]["activity"]
         out.update({"power_mw": {"vectorless": power},
-                    # mW / MHz is nJ a cycle, shared by the MACs of the cycle.
-                    "energy_pj_per_mac": {"vectorless": round(power["total"] / clock_mhz * 1e3
-                                                              / macs, 6)},
+                    "energy_pj_per_mac": {"vectorless": energy_pj(power["total"], clock_mhz,
+                                                                  macs)},
                     "activity": {"vectorless": f"every net of every part toggles {activity} "
                                                "times per clock period (set_power_activity "
                                                "-global)"}})

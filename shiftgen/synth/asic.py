@@ -17,7 +17,8 @@ from ..tools.yosys import find_yosys
 from .liberty import find_liberty, missing_reason, read_library
 from .recipes import has_multiplier, partition_commands
 
-__all__ = ["asic_area", "asic_target", "datapath_figures", "check_mapped", "DEFAULT_CLOCK_MHZ"]
+__all__ = ["asic_area", "asic_target", "datapath_figures", "check_mapped", "energy_pj",
+           "DEFAULT_CLOCK_MHZ"]
 
 #: The clock of the power figures when none is given (seed 002 Fig. 4 uses 250 MHz
 #: at 5 nm; 100 MHz suits the 0.18 um default library).
@@ -142,7 +143,8 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlis
             "candidates": [{k: c[k] for k in ("recipe", "area_um2", "cells")} for c in cands]}
 
 
-def _energy_pj(power_mw, clock_mhz, macs_per_cycle):
+def energy_pj(power_mw, clock_mhz, macs_per_cycle):
+    """pJ per MAC of ``power_mw`` at ``clock_mhz`` shared by ``macs_per_cycle`` MACs."""
     # mW / MHz = nJ per cycle.
     return round(power_mw / clock_mhz * 1e3 / macs_per_cycle, 6)
 
@@ -226,7 +228,7 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
     out.update({"critical_path_ns": sta["critical_path_ns"], "fmax_mhz": sta["fmax_mhz"],
                 "paths_ns": sta["paths_ns"], "meets_clock": sta["meets_clock"],
                 "power_mw": {"vectorless": power},
-                "energy_pj_per_mac": {"vectorless": _energy_pj(power["total"], clock_mhz,
+                "energy_pj_per_mac": {"vectorless": energy_pj(power["total"], clock_mhz,
                                                                macs_per_cycle)},
                 "activity": {"vectorless": f"every net toggles {sta['activity']} times per "
                                            "clock period (set_power_activity -global)"},
@@ -242,7 +244,7 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
             out["activity"]["simulated"] = sim["reason"]
         else:
             out["power_mw"]["simulated"] = sim["power_mw"]
-            out["energy_pj_per_mac"]["simulated"] = _energy_pj(sim["power_mw"]["total"],
+            out["energy_pj_per_mac"]["simulated"] = energy_pj(sim["power_mw"]["total"],
                                                                clock_mhz, macs_per_cycle)
             out["activity"]["simulated"] = (f"{sim['source']}; mean {sim['mean_activity']} "
                                             "toggles per period")
@@ -285,5 +287,5 @@ def datapath_figures(spec, out_dir, *, clock_mhz, liberty, macs_per_cycle=1):
             "area_um2": area["area_um2"], "cells": area["cells"], "recipe": area["recipe"],
             "critical_path_ns": sta["critical_path_ns"],
             "power_mw": {"vectorless": power},
-            "energy_pj_per_mac": {"vectorless": _energy_pj(power["total"], clock_mhz,
+            "energy_pj_per_mac": {"vectorless": energy_pj(power["total"], clock_mhz,
                                                            macs_per_cycle)}}
