@@ -54,18 +54,18 @@ _TAIL = ("; the critical path is the longest of the parts', each timed alone (Op
          "a {unit} is timed in two pieces, and the load of one part on another is left out.")
 
 CELL_METHOD = ("hierarchical, as the xilinx7 figures: the cell mapped to the liberty (abc "
-               "-liberty) flattened in a wrapper for each edge context (interior, row 0, last "
+               "-liberty, timing-driven for the clock) flattened in a wrapper for each edge context (interior, row 0, last "
                "column, corner) and " + _TOP.format(unit="cell") + "; area and vectorless "
                "power are top + the sum over contexts of instances * the context's figure"
                + _TAIL.format(unit="cell"))
 
 COLUMN_METHOD = ("hierarchical, as the xilinx7 figures: the broadcast column mapped to the "
-                 "liberty (abc -liberty) once, whole, and " + _TOP.format(unit="column")
+                 "liberty (abc -liberty, timing-driven for the clock) once, whole, and " + _TOP.format(unit="column")
                  + "; area and vectorless power are top + C * column"
                  + _TAIL.format(unit="column"))
 
 CONSTANT_METHOD = ("flattened: the constant array's module (its chosen back end) mapped to "
-                   "the liberty (abc -liberty) in the column groups its xilinx7 figures are "
+                   "the liberty (abc -liberty, timing-driven for the clock) in the column groups its xilinx7 figures are "
                    "mapped in (each group a submodule, mapped alone), flattened, then timed "
                    "and powered whole (OpenSTA).")
 
@@ -200,7 +200,7 @@ def _measure(job):
     name, verilog, top, count, booth, out_dir, liberty, clock_mhz, netlist_name, partition = job
     start = time.monotonic()
     area = asic_area(verilog, top, liberty=liberty, booth=booth, netlist=True,
-                     partition=partition)
+                     partition=partition, clock_mhz=clock_mhz)
     # OpenSTA reads the netlist as written to the build directory.
     (out_dir / netlist_name).write_text(split_assigns(area.pop("_netlist")))
     part = {"instances": count, "module": top, "netlist": netlist_name,

@@ -2,7 +2,8 @@
 
 The liberty comes from :mod:`shiftgen.synth.liberty`. The recipe is ``synth -flatten`` (which maps the accumulator's synchronous
 reset into logic before the flip-flops), ``dfflibmap`` and ``abc`` against the
-liberty, then ``stat -liberty``. As in :mod:`shiftgen.synth.pe`, a design that
+liberty for the clock (:func:`abc_command`: timing-driven, with buffering and
+sizing), then ``stat -liberty``. As in :mod:`shiftgen.synth.pe`, a design that
 multiplies is also run with ``-booth`` and the smaller area is kept, so a
 multiplier baseline always gets its strongest recipe. Without a liberty the
 result says so (``area_um2`` is ``None``, with a ``reason``) instead of failing.
@@ -18,7 +19,7 @@ from .liberty import find_liberty, missing_reason, read_library
 from .recipes import has_multiplier, partition_commands
 
 __all__ = ["asic_area", "asic_target", "datapath_figures", "check_mapped", "energy_pj",
-           "DEFAULT_CLOCK_MHZ"]
+           "abc_command", "DEFAULT_CLOCK_MHZ"]
 
 #: The clock of the power figures when none is given (seed 002 Fig. 4 uses 250 MHz
 #: at 5 nm; 100 MHz suits the 0.18 um default library).
@@ -32,21 +33,39 @@ def check_mapped(top, cells, library_cells, liberty_name):
         raise ToolError(f"{top}: cells not mapped to {liberty_name}: {', '.join(unmapped)}")
 
 
+def abc_command(lib, driver_cell, clock_mhz, work):
+    """The ``abc`` mapping command for ``clock_mhz``; writes its constraint file into ``work``.
+
+    ABC maps for a delay target of one clock period (``-D``, in ps) and, given
+    the driving cell of the inputs (``-constr``: the library's flip-flop, as
+    OpenSTA drives them), buffers high-fanout nets and sizes gates (``buffer;
+    upsize; dnsize`` in Yosys's script), as a synthesis tool fixes the
+    library's load and slew limits before layout. Without it one inverter
+    drives a weight-load enable or reset of hundreds of flip-flops (11 pF on
+    an INVX1 whose limit is 0.5 pF in a 64-row column: 96 ns), and an array's
+    critical path is that net, not its logic. Outputs carry no load, as in
+    OpenSTA (:func:`~shiftgen.synth.sta.setup_commands`).
+    """
+    (work / "abc.constr").write_text(f"set_driving_cell {driver_cell}\n")
+    return f"abc -liberty {lib} -constr abc.constr -D {round(1e6 / clock_mhz)}"
+
+
 def _candidate(verilog_text, top, liberty_text, liberty_name, library_cells, booth, work,
-               partition=None):
+               partition=None, driver_cell=None, clock_mhz=DEFAULT_CLOCK_MHZ):
     (work / "design.v").write_text(verilog_text)
     (work / liberty_name).write_text(liberty_text)
     lib = liberty_name
+    abc = abc_command(lib, driver_cell, clock_mhz, work)
     booth_flag = " -booth" if booth else ""
     if partition:
         # Each part a module of its own, mapped alone (ABC's time grows about as the
         # square of its netlist), then flattened for one netlist and one stat.
         body = [f"hierarchy -top {top}", *partition_commands(top, partition),
                 f"synth -top {top}{booth_flag}", f"dfflibmap -liberty {lib}",
-                f"abc -liberty {lib}", "flatten", "opt_clean -purge", f"stat -liberty {lib}"]
+                abc, "flatten", "opt_clean -purge", f"stat -liberty {lib}"]
     else:
         body = [f"synth -flatten -top {top}{booth_flag}",
-                f"dfflibmap -liberty {lib}", f"abc -liberty {lib}", "opt_clean -purge",
+                f"dfflibmap -liberty {lib}", abc, "opt_clean -purge",
                 f"stat -liberty {lib}"]
     find_yosys().run("\n".join([
         "read_verilog design.v", *body,
@@ -74,7 +93,7 @@ def _recipe_text(body, top, partition):
 
 
 def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlist=False,
-              partition=None):
+              partition=None, clock_mhz=DEFAULT_CLOCK_MHZ):
     """Standard-cell area of ``top`` in ``verilog_path``, in the OSU 0.18 um cells.
 
     Parameters
@@ -98,6 +117,9 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlis
         Wire names of parts of a flat module (a constant array's column groups,
         :func:`~shiftgen.synth.constant.parts`) mapped one by one
         (:func:`~shiftgen.synth.recipes.partition_commands`), then flattened.
+    clock_mhz : float
+        The clock ABC maps for (:func:`abc_command`): the area is the
+        netlist's at that clock, as its timing and power are.
 
     Returns
     -------
@@ -133,10 +155,11 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlis
         if work_dir is not None:
             work = Path(work_dir) / ("booth" if b else "plain")
             work.mkdir(parents=True, exist_ok=True)
-            cands.append(_candidate(*args, work, partition))
+            cands.append(_candidate(*args, work, partition, library.driver[0], clock_mhz))
         else:
             with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".asic-") as tmp:
-                cands.append(_candidate(*args, Path(tmp), partition))
+                cands.append(_candidate(*args, Path(tmp), partition, library.driver[0],
+                                        clock_mhz))
     best = {k: v for k, v in min(cands, key=lambda c: (c["area_um2"], c["cells"])).items()
             if k != "_netlist" or netlist}
     return {**best, "liberty": liberty.name, "yosys": find_yosys().version,
@@ -193,7 +216,7 @@ def asic_target(verilog_path, top, out_dir, *, clock_mhz=DEFAULT_CLOCK_MHZ, libe
         except that a missing ``sta`` is a ``reason``.
     """
     from .sta import find_sta, timing_and_power
-    area = asic_area(verilog_path, top, liberty=liberty, netlist=True)
+    area = asic_area(verilog_path, top, liberty=liberty, netlist=True, clock_mhz=clock_mhz)
     if area.get("area_um2") is None:
         return {"area_um2": None, "reason": area["reason"]}
     out_dir = Path(out_dir)
@@ -277,7 +300,7 @@ def datapath_figures(spec, out_dir, *, clock_mhz, liberty, macs_per_cycle=1):
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".datapath-") as tmp:
         work = Path(tmp)
         _, verilog = export(spec, MacDatapath(spec), work, name=name)
-        area = asic_area(verilog, name, liberty=liberty, netlist=True)
+        area = asic_area(verilog, name, liberty=liberty, netlist=True, clock_mhz=clock_mhz)
         netlist = work / f"{name}.asic.v"
         netlist.write_text(area.pop("_netlist"))
         sta = timing_and_power(netlist, name, liberty, clock_mhz=clock_mhz, work_dir=work)

@@ -161,12 +161,13 @@ def test_power_is_refused_at_a_clock_the_array_cannot_meet(tmp_path_factory, lib
     _, _, _, fast = broadcast
     clock = 2 * fast["fmax_mhz"]
     spec, _, _, asic = measured(tmp_path_factory, liberty, "broadcast", clock_mhz=clock)
-    assert asic["critical_path_ns"] == fast["critical_path_ns"] and not asic["meets_clock"]
+    # ABC maps for the clock (abc -D), so the netlist is sized harder; it still cannot meet it.
+    assert asic["critical_path_ns"] > 1000 / clock and not asic["meets_clock"]
     assert asic["power_mw"] is None and asic["energy_pj_per_mac"] is None
     assert asic["reason"].startswith("power refused: the critical path of")
     assert f"{clock:g} MHz" in asic["reason"]
     assert all(p["power_mw"] is None for p in asic["parts"].values())
-    assert asic["area_um2"] == fast["area_um2"]
+    assert asic["area_um2"] >= fast["area_um2"]
     assert ("array asic power", asic["reason"]) in asic_rows(asic, "array asic")
 
 

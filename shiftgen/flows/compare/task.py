@@ -35,9 +35,9 @@ def build_job(job, *, progress=None):
     out_root = Path(job["out_root"])
     build_dir = out_root / job["name"]
     liberty = Path(job["liberty"]) if job.get("liberty") else None
+    clock = {"clock_mhz": job["clock_mhz"]} if job.get("clock_mhz") is not None else {}
     if job["build"]:
         say("build")
-        clock = {"clock_mhz": job["clock_mhz"]} if job.get("clock_mhz") is not None else {}
         report, build_dir, _ = build(load_spec(job["spec_path"]), out_root, synth=True,
                                      progress=say, liberty=liberty, **clock)
     else:
@@ -50,7 +50,7 @@ def build_job(job, *, progress=None):
         else:
             say("area (standard cells)")
             measured = area(build_dir / f"{job['name']}.v", job["name"], build_dir / "asic",
-                            liberty)
+                            liberty, **clock)
     placed = None
     if job.get("ecp5_seeds") and job["kind"] == "pe":
         say(f"ECP5 place and route, {job['ecp5_seeds']} seeds")
@@ -59,14 +59,15 @@ def build_job(job, *, progress=None):
     return {"report": report, "area": measured, "ecp5": placed}
 
 
-def area(verilog, top, work_dir, liberty=None):
+def area(verilog, top, work_dir, liberty=None, clock_mhz=None):
     """Standard-cell area from :mod:`shiftgen.synth.asic`, or why there is none (never raises)."""
     try:
         from ...synth.asic import asic_area
     except ImportError:
         return {"area_um2": None, "reason": "n/a: shiftgen.synth.asic not available"}
     try:
-        res = dict(asic_area(verilog, top, liberty=liberty, work_dir=work_dir))
+        clock = {"clock_mhz": clock_mhz} if clock_mhz is not None else {}
+        res = dict(asic_area(verilog, top, liberty=liberty, work_dir=work_dir, **clock))
     except Exception as e:  # noqa: BLE001 - the column says why; the comparison goes on
         return {"area_um2": None, "reason": f"error: {type(e).__name__}: {e}"}
     if res.get("area_um2") is None and not res.get("reason"):
