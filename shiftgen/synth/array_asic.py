@@ -54,20 +54,22 @@ _TAIL = ("; the critical path is the longest of the parts', each timed alone (Op
          "a {unit} is timed in two pieces, and the load of one part on another is left out.")
 
 CELL_METHOD = ("hierarchical, as the xilinx7 figures: the cell mapped to the liberty (abc "
-               "-liberty, timing-driven for the clock) flattened in a wrapper for each edge context (interior, row 0, last "
-               "column, corner) and " + _TOP.format(unit="cell") + "; area and vectorless "
-               "power are top + the sum over contexts of instances * the context's figure"
+               "-liberty, timing-driven for the clock) flattened in a wrapper for each edge "
+               "context (interior, row 0, last column, corner) and " + _TOP.format(unit="cell")
+               + "; area and vectorless power are top + the sum over contexts of instances "
+               "* the context's figure"
                + _TAIL.format(unit="cell"))
 
 COLUMN_METHOD = ("hierarchical, as the xilinx7 figures: the broadcast column mapped to the "
-                 "liberty (abc -liberty, timing-driven for the clock) once, whole, and " + _TOP.format(unit="column")
+                 "liberty (abc -liberty, timing-driven for the clock) once, whole, and "
+                 + _TOP.format(unit="column")
                  + "; area and vectorless power are top + C * column"
                  + _TAIL.format(unit="column"))
 
 CONSTANT_METHOD = ("flattened: the constant array's module (its chosen back end) mapped to "
-                   "the liberty (abc -liberty, timing-driven for the clock) in the column groups its xilinx7 figures are "
-                   "mapped in (each group a submodule, mapped alone), flattened, then timed "
-                   "and powered whole (OpenSTA).")
+                   "the liberty (abc -liberty, timing-driven for the clock) in the column "
+                   "groups its xilinx7 figures are mapped in (each group a submodule, mapped "
+                   "alone), flattened, then timed and powered whole (OpenSTA).")
 
 #: Largest constant array (``R * C``) mapped to the liberty.
 CONSTANT_CELLS = 1024

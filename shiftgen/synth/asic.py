@@ -51,7 +51,7 @@ def abc_command(lib, driver_cell, clock_mhz, work):
 
 
 def _candidate(verilog_text, top, liberty_text, liberty_name, library_cells, booth, work,
-               partition=None, driver_cell=None, clock_mhz=DEFAULT_CLOCK_MHZ):
+               partition, driver_cell, clock_mhz):
     (work / "design.v").write_text(verilog_text)
     (work / liberty_name).write_text(liberty_text)
     lib = liberty_name

@@ -59,15 +59,17 @@ def build_job(job, *, progress=None):
     return {"report": report, "area": measured, "ecp5": placed}
 
 
-def area(verilog, top, work_dir, liberty=None, clock_mhz=None):
-    """Standard-cell area from :mod:`shiftgen.synth.asic`, or why there is none (never raises)."""
+def area(verilog, top, work_dir, liberty=None, **options):
+    """Standard-cell area from :mod:`shiftgen.synth.asic`, or why there is none (never raises).
+
+    ``options`` go to :func:`~shiftgen.synth.asic.asic_area` (its ``clock_mhz``).
+    """
     try:
         from ...synth.asic import asic_area
     except ImportError:
         return {"area_um2": None, "reason": "n/a: shiftgen.synth.asic not available"}
     try:
-        clock = {"clock_mhz": clock_mhz} if clock_mhz is not None else {}
-        res = dict(asic_area(verilog, top, liberty=liberty, work_dir=work_dir, **clock))
+        res = dict(asic_area(verilog, top, liberty=liberty, work_dir=work_dir, **options))
     except Exception as e:  # noqa: BLE001 - the column says why; the comparison goes on
         return {"area_um2": None, "reason": f"error: {type(e).__name__}: {e}"}
     if res.get("area_um2") is None and not res.get("reason"):
