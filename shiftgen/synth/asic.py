@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ToolError
+from ..tools.process import parallel_map
 from ..tools.yosys import find_yosys
 from .liberty import find_liberty, missing_reason, read_library
 from .recipes import has_multiplier, partition_commands
@@ -149,17 +150,18 @@ def asic_area(verilog_path, top, liberty=None, work_dir=None, booth=None, netlis
     verilog_text = verilog_path.read_text()
     booths = (False, True) if booth is None and has_multiplier(verilog_text) \
         else (bool(booth),)
-    cands = []
-    for b in booths:
+
+    def candidate(b):
         args = (verilog_text, top, liberty_text, liberty.name, library_cells, b)
         if work_dir is not None:
             work = Path(work_dir) / ("booth" if b else "plain")
             work.mkdir(parents=True, exist_ok=True)
-            cands.append(_candidate(*args, work, partition, library.driver[0], clock_mhz))
-        else:
-            with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".asic-") as tmp:
-                cands.append(_candidate(*args, Path(tmp), partition, library.driver[0],
-                                        clock_mhz))
+            return _candidate(*args, work, partition, library.driver[0], clock_mhz)
+        with tempfile.TemporaryDirectory(dir=verilog_path.parent, prefix=".asic-") as tmp:
+            return _candidate(*args, Path(tmp), partition, library.driver[0], clock_mhz)
+
+    # Both recipes at once, as the PE's LUT candidates run (synth.pe): each is one Yosys.
+    cands = parallel_map(candidate, booths, len(booths))
     best = {k: v for k, v in min(cands, key=lambda c: (c["area_um2"], c["cells"])).items()
             if k != "_netlist" or netlist}
     return {**best, "liberty": liberty.name, "yosys": find_yosys().version,
