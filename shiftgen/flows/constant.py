@@ -13,7 +13,8 @@ installed, :data:`~shiftgen.hdl.constant.BACKENDS`) it
 3. synthesizes it for ``xilinx7`` (:mod:`shiftgen.synth.constant`), while the
    checks run; the back end kept is synthesized for ``generic`` gates too, up to
    :data:`GENERIC_CELLS` cells, and mapped to the liberty, timed and powered
-   (``array.targets.asic``) up to :data:`~shiftgen.synth.array_asic.CONSTANT_CELLS`.
+   (``array.targets.asic``) up to :data:`~shiftgen.synth.array_asic.CONSTANT_ADDERS`
+   adders.
 
 The back end with the best ``xilinx7`` merit is the array's (without
 synthesis: :func:`~shiftgen.hdl.constant.default_backend`); its Verilog is
@@ -186,7 +187,8 @@ def constant_stage(spec, tmp, *, synth, cocotb, say, work_root, part, pe_booth=N
         section["targets"]["asic"] = array_asic_target(
             spec, tmp, {"verilog": whole, "cell": whole, "top": whole, "cell_name": top,
                         "top_name": top}, liberty=liberty, clock_mhz=clock_mhz,
-            partition=parts(arrays[chosen].graph, cfg.pipeline))
+            partition=parts(arrays[chosen].graph, cfg.pipeline),
+            adders=len(arrays[chosen].graph.ops))
     write_flow_files(tmp, name=top, top=top, verilog_files=[f"{top}.v"], part=part,
                      prefix="array_", report_path="array.targets.{target}",
                      recipes=recipe_scripts([f"{top}.v"], top,

@@ -12,8 +12,9 @@ __all__ = ["REPORT_FORMAT", "dumps", "make_report", "report_markdown", "summary_
 
 #: Bumped when a build report gains or changes a figure its readers use, so a
 #: cache of reports (``shiftgen compare``'s) makes them again: 2 added
-#: ``array.targets.asic``, 3 the timing-driven ASIC mapping (buffered, sized).
-REPORT_FORMAT = 3
+#: ``array.targets.asic``, 3 the timing-driven ASIC mapping (buffered, sized), 4 the ASIC figures of
+#: constant arrays up to a number of adders (not of cells).
+REPORT_FORMAT = 4
 
 _XILINX_COLUMNS = ("LUT", "FF", "CARRY4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6",
                    "MUXF7", "MUXF8")

@@ -14,7 +14,7 @@ liberty by :func:`~shiftgen.synth.asic.asic_area` and timed and powered by
   top), so only the skew or input registers, the row terms, the valid chain
   and the load path are mapped;
 - a constant-weight array is one flattened module, mapped in its column
-  groups (as its xilinx7 figures) and flattened, up to :data:`CONSTANT_CELLS` cells.
+  groups (as its xilinx7 figures) and flattened, up to :data:`CONSTANT_ADDERS` adders.
 
 Area and power are summed by instance count (``top + sum(count * part)``);
 the critical path is the longest of the parts'. Energy per MAC is the total
@@ -44,7 +44,7 @@ from .liberty import find_liberty, missing_reason, read_library
 from .recipes import has_multiplier
 from .sta import PRE_LAYOUT, find_sta, sta_version, timing_and_power
 
-__all__ = ["CELL_METHOD", "COLUMN_METHOD", "CONSTANT_METHOD", "CONSTANT_CELLS", "NO_STA", "RESET_NOTE",
+__all__ = ["CELL_METHOD", "COLUMN_METHOD", "CONSTANT_METHOD", "CONSTANT_ADDERS", "NO_STA", "RESET_NOTE",
            "POWER_KEYS", "split_assigns", "top_shell", "array_asic_target"]
 
 _TOP = ("the array top with its {unit} instances removed (Yosys expose -evert: their ports "
@@ -71,13 +71,16 @@ CONSTANT_METHOD = ("flattened: the constant array's module (its chosen back end)
                    "groups its xilinx7 figures are mapped in (each group a submodule, mapped "
                    "alone), flattened, then timed and powered whole (OpenSTA).")
 
-#: Largest constant array (``R * C``) mapped to the liberty.
-CONSTANT_CELLS = 1024
+#: Largest constant array mapped to the liberty, in adders of its kept graph. ABC's time
+#: grows faster than the graph; measured on 2 shared cores (timing-driven mapping, in
+#: the graph's column groups): AUSN 8/4 64 x 64 (716 adders) 23.5 s, PoT 4-bit 64 x 64
+#: (2328) 131 s, uniform 8x8 64 x 64 (3632) 320 s. Every shipped 64 x 64 constant
+#: array is under the bound.
+CONSTANT_ADDERS = 4096
 
-_CONSTANT_SKIPPED = (f"a constant array above {CONSTANT_CELLS} cells is not mapped to the "
-                     "liberty: the 64 x 16 PoT adder graph (da4ml, 4 groups of columns) took "
-                     "105 s to map on 2 shared cores (337 s whole), and a 64 x 64 one has 4 "
-                     "times its adders")
+_CONSTANT_SKIPPED = ("a constant array of {adders} adders (above {bound}) is not mapped to "
+                     "the liberty: ABC's time grows faster than the graph (the 3632-adder "
+                     "64 x 64 uniform 8x8 array maps in 320 s on 2 shared cores)")
 
 #: Why there is no timing or power without OpenSTA (as :func:`~shiftgen.synth.asic.asic_target`).
 NO_STA = "timing and power: OpenSTA (sta) not installed; apt-get install opensta"
@@ -251,7 +254,7 @@ def _empty(reason, liberty=None, clock_mhz=None):
 
 
 def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAULT_CLOCK_MHZ,
-                      pe_booth=None, jobs=2, partition=None):
+                      pe_booth=None, jobs=2, partition=None, adders=None):
     """``array.targets.asic``: area, critical path, vectorless power and energy per MAC.
 
     Parameters
@@ -278,6 +281,9 @@ def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAUL
     partition : list of list of str, optional
         A constant array's column groups (:func:`~shiftgen.synth.constant.parts`),
         mapped one by one as its xilinx7 figures are.
+    adders : int, optional
+        A constant array's adder count (its kept graph's); above
+        :data:`CONSTANT_ADDERS` the array is not mapped and ``reason`` says why.
 
     Returns
     -------
@@ -293,7 +299,7 @@ def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAUL
         ``instances``, figures, ``paths_ns``, ``netlist``, ``recipe`` and
         ``seconds``) and ``seconds``. A figure that cannot be made is
         ``None`` and ``reason`` says why: no liberty, no ``sta``, a clock
-        the array cannot meet, a constant array too large to map whole.
+        the array cannot meet, a constant array of too many adders.
 
     Raises
     ------
@@ -316,8 +322,9 @@ def array_asic_target(spec, out_dir, exported, *, liberty=None, clock_mhz=DEFAUL
     flow = dataflow(spec)
     cfg = spec.array
     macs = cfg.rows * cfg.cols
-    if flow.unit == "array" and macs > CONSTANT_CELLS:
-        return _empty(_CONSTANT_SKIPPED, library.name, clock_mhz)
+    if flow.unit == "array" and adders is not None and adders > CONSTANT_ADDERS:
+        return _empty(_CONSTANT_SKIPPED.format(adders=adders, bound=CONSTANT_ADDERS),
+                      library.name, clock_mhz)
     unit_text = Path(exported["cell"]).read_text()
     booth = (bool(pe_booth["generic"]) if pe_booth and "generic" in pe_booth else None) \
         if has_multiplier(unit_text) else False

@@ -193,9 +193,11 @@ def test_missing_liberty_is_a_reason(monkeypatch, tmp_path):
 
 def test_large_constant_array_says_why(liberty, tmp_path):
     spec = load_spec(ROOT / "specs" / "arrays" / "pot_4bit_64x64_constant.yaml")
-    asic = array_asic_target(spec, tmp_path, {}, liberty=liberty)
+    adders = array_asic.CONSTANT_ADDERS + 1
+    asic = array_asic_target(spec, tmp_path, {}, liberty=liberty, adders=adders)
     assert asic["area_um2"] is None and asic["critical_path_ns"] is None
-    assert f"above {array_asic.CONSTANT_CELLS} cells" in asic["reason"]
+    assert f"of {adders} adders (above {array_asic.CONSTANT_ADDERS})" in asic["reason"]
+    assert not list(tmp_path.iterdir())
 
 
 @needs_sta
