@@ -184,11 +184,9 @@ def _harness_verilog(spec, top, column):
     valid_bits = C if dataflow(spec).per_column_valid else 1
     if not dataflow(spec).loads:
         return _fixed_harness_verilog(spec, top, column)
-    checks = []
-    for c in (column,):
-        v = c if valid_bits > 1 else 0
-        checks.append(f"      if (ref_v[{v}]) assert (ref_y[{(c + 1) * P - 1}:{c * P}] == "
-                      f"dut_y[{(c + 1) * P - 1}:{c * P}]);")
+    c, v = column, column if valid_bits > 1 else 0
+    checks = [f"      if (ref_v[{v}]) assert (ref_y[{(c + 1) * P - 1}:{c * P}] == "
+              f"dut_y[{(c + 1) * P - 1}:{c * P}]);"]
     return f"""\
 module {_HARNESS}(clk, rst, x, x_valid, w_load, w_in);
   input clk;
